@@ -1,0 +1,471 @@
+"""Account lifecycle commands: activate, new-code, oppose, login, logout, whoami, recovery, account."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .context import AppContext
+from .identity import ask_birth_date, ask_channel, ask_nir, ask_password, ask_serial
+from .options import (BirthOpt, ChannelOpt, CodeOpt, FormatOpt, NirOpt, PasswordStdinOpt, SerialOpt,
+                      YesOpt)
+
+account_app = typer.Typer(help="Your account: close it, authenticator app (TOTP).", no_args_is_help=True)
+totp_app = typer.Typer(help="An authenticator app as a login channel.", no_args_is_help=True)
+account_app.add_typer(totp_app, name="totp")
+
+TERMS_URL = "https://www.monespacesante.fr/cgu"
+NO_CODE_HINT = ("No code? It can take a few minutes. Then ask again ({again}), or use the other channel "
+                "(--channel {other}).")
+
+
+def _app(ctx: typer.Context) -> AppContext:
+    return ctx.obj
+
+
+# --- provisional codes -----------------------------------------------------------
+
+
+def new_code(
+    ctx: typer.Context,
+    nir: NirOpt = None,
+    serial: SerialOpt = None,
+    birth_date: BirthOpt = None,
+    channel: ChannelOpt = "email",
+    fmt: FormatOpt = None,
+) -> None:
+    """Get a new provisional code by e-mail or SMS (the previous one stops working)."""
+    from ..contract import models as m
+
+    app = _app(ctx)
+    nir = ask_nir(app, nir)
+    request = m.NewCodeRequest(nir=nir, card_serial=ask_serial(app, serial, nir),
+                               birth_date=ask_birth_date(app, birth_date), channel=ask_channel(channel))
+    sent = app.client.request_code(request)
+    app.say(sent.message)
+    app.emit(sent, fmt)
+
+
+# --- activation and opposition ------------------------------------------------------
+
+
+def _start_enrolment(app: AppContext, code, nir, serial, birth_date):
+    from ..contract import models as m
+    from ..domain.codes import normalize_provisional_code
+
+    code = app.ask(code, flag="--code", prompt="Provisional code (12 characters, from your letter or e-mail)",
+                   check=normalize_provisional_code)
+    nir = ask_nir(app, nir)
+    request = m.EnrolmentRequest(code=code, nir=nir, card_serial=ask_serial(app, serial, nir),
+                                 birth_date=ask_birth_date(app, birth_date))
+    return app.client.start_enrolment(request), request
+
+
+def _confirm_contacts(app: AppContext, started, email: str | None, mobile: str | None):
+    """Keeps the contacts on file unless new ones are given (or typed at the prompt)."""
+    from ..contract import models as m
+    from ..domain.contacts import validate_email, validate_mobile
+
+    current = started.contacts
+    app.say(f"Contacts on file: e-mail {current.email or '—'}, mobile {current.mobile or '—'}.")
+    if email is None and mobile is None and app.env.interactive:
+        if not typer.confirm("Keep these contacts?", default=True, err=True):
+            email = app.ask(None, flag="--email", prompt="E-mail (empty to keep)", check=lambda v: v and
+                            validate_email(v) or None) or None
+            mobile = app.ask(None, flag="--mobile", prompt="Mobile (empty to keep)", check=lambda v: v and
+                             validate_mobile(v) or None) or None
+    email = validate_email(email) if email else None
+    mobile = validate_mobile(mobile) if mobile else None
+    if email in (None, current.email) and mobile in (None, current.mobile):
+        return []
+    pending = app.client.change_contacts(m.ContactsChange(enrolment_id=started.enrolment_id, email=email,
+                                                          mobile=mobile))
+    for channel, where in pending.sent_to.items():
+        app.say(f"A verification code was sent by {channel} to {where}.")
+    return pending.to_verify
+
+
+def _verify_contacts(app: AppContext, enrolment_id: str, to_verify: list[str], email_code, sms_code) -> list[str]:
+    """Verifies each changed contact with its code; returns those still waiting (no code, no terminal)."""
+    from ..contract import models as m
+    from ..domain.codes import validate_otp
+
+    waiting = []
+    for channel in to_verify:
+        given = email_code if channel == "email" else sms_code
+        if given is None and not app.env.interactive:
+            waiting.append(channel)
+            continue
+        flag = "--email-code" if channel == "email" else "--sms-code"
+        code = app.ask(given, flag=flag, prompt=f"Code received by {channel}", check=validate_otp)
+        app.client.verify_contact(m.ContactVerification(enrolment_id=enrolment_id, channel=channel, code=code))
+        app.say(f"✓ The new {channel} contact is verified.")
+    return waiting
+
+
+def activate(
+    ctx: typer.Context,
+    code: Annotated[Optional[str], typer.Option("--code", help="Provisional code (12 characters)")] = None,
+    nir: NirOpt = None,
+    serial: SerialOpt = None,
+    birth_date: BirthOpt = None,
+    email: Annotated[Optional[str], typer.Option("--email", help="A new contact e-mail (verified by a code)")] = None,
+    mobile: Annotated[Optional[str], typer.Option("--mobile", help="A new mobile number (verified by a code)")] = None,
+    email_code: Annotated[Optional[str], typer.Option("--email-code", help="Code sent to the new e-mail")] = None,
+    sms_code: Annotated[Optional[str], typer.Option("--sms-code", help="Code sent to the new mobile")] = None,
+    identifier: Annotated[Optional[str], typer.Option("--identifier", help="The login identifier you choose")] = None,
+    password_stdin: PasswordStdinOpt = False,
+    accept_terms: Annotated[bool, typer.Option("--accept-terms", help=f"Accept the terms of use ({TERMS_URL})")]
+    = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Activate your space: provisional code + NIR + Carte Vitale serial, then identifier and password.
+
+    The Carte Vitale serial: on a card with photo, top right of the front (the
+    last 11 digits); without photo, on the back, top left. None readable: 3422.
+
+    Without a terminal, every answer comes from flags. If you change a contact,
+    the first run sends a code to it and stops; run again with --email-code or
+    --sms-code (and the other flags) to finish.
+    """
+    from ..contract import models as m
+    from ..domain.credentials import PersonalData, validate_identifier, validate_password
+
+    app = _app(ctx)
+    state = app.pending("activation")
+    resume = state.get() if code is None and (email_code or sms_code) else None
+    if resume:
+        enrolment_id, waiting = resume["enrolment_id"], resume["to_verify"]
+        first, last, birth, nir_v, suggestions = (resume["first_name"], resume["last_name"], resume["birth_date"],
+                                                  resume["nir"], resume["suggestions"])
+    else:
+        started, identity = _start_enrolment(app, code, nir, serial, birth_date)
+        app.say(f"Hello {started.first_name} {started.last_name}: your space is {started.state}.")
+        enrolment_id, first, last = started.enrolment_id, started.first_name, started.last_name
+        nir_v, birth, suggestions = identity.nir, identity.birth_date, started.identifier_suggestions
+        waiting = _confirm_contacts(app, started, email, mobile)
+    waiting = _verify_contacts(app, enrolment_id, waiting, email_code, sms_code)
+    if waiting:
+        state.put({"enrolment_id": enrolment_id, "to_verify": waiting, "first_name": first, "last_name": last,
+                   "birth_date": birth, "nir": nir_v, "suggestions": suggestions})
+        flags = " ".join("--email-code CODE" if c == "email" else "--sms-code CODE" for c in waiting)
+        app.say(f"Run `mes activate {flags} --identifier ID --password-stdin --accept-terms` within 30 minutes "
+                "to finish.")
+        app.emit({"status": "verification_required", "to_verify": waiting}, fmt)
+        return
+    if not accept_terms:
+        app.confirm(f"Do you accept the terms of use of Mon espace santé ({TERMS_URL})?", False, "--accept-terms")
+    if suggestions:
+        app.say(f"Identifier: 8–100 characters among a-z 0-9 . _ - (free, for example: {', '.join(suggestions)}).")
+    identifier = app.ask(identifier, flag="--identifier", prompt="Identifier",
+                         check=lambda raw: validate_identifier(raw, nir=nir_v))
+    import datetime as dt
+
+    personal = PersonalData(first_name=first, last_name=last, birth_date=dt.date.fromisoformat(birth), nir=nir_v)
+    app.say("Password: at least 9 characters with a lowercase and an uppercase letter, a digit and a special "
+            "character; no name, birth date or NIR in it.")
+    password = ask_password(app, password_stdin, prompt="Password", new=True,
+                            check=lambda raw: validate_password(raw, personal))
+    account = app.client.activate(m.ActivationRequest(enrolment_id=enrolment_id, identifier=identifier,
+                                                      password=password, accept_terms=True))
+    state.clear()
+    app.say(f"✓ Your space is active. Log in with: mes login --identifier {account.identifier}"
+            + (" (your archived data was restored)" if account.restored_archive else ""))
+    app.emit(account, fmt)
+
+
+def oppose(
+    ctx: typer.Context,
+    code: Annotated[Optional[str], typer.Option("--code", help="Provisional code (12 characters)")] = None,
+    nir: NirOpt = None,
+    serial: SerialOpt = None,
+    birth_date: BirthOpt = None,
+    yes: YesOpt = False,
+    receipt: Annotated[Optional[Path], typer.Option("--receipt", help="Save the proof of opposition to FILE")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Refuse the creation of your space; you get a receipt (you may still activate later)."""
+    app = _app(ctx)
+    started, _identity = _start_enrolment(app, code, nir, serial, birth_date)
+    app.confirm(f"Oppose the creation of the space of {started.first_name} {started.last_name}?", yes)
+    result = app.client.oppose(started.enrolment_id)
+    if receipt is not None:
+        _write_new_file(receipt, f"{result.statement}\nTitulaire : {result.person}\n")
+        app.say(f"Receipt saved to {receipt}.")
+    app.say(f"✓ Opposition recorded, reference {result.reference}.")
+    app.emit(result, fmt)
+
+
+def _write_new_file(path: Path, text: str) -> None:
+    import os
+
+    from ..contract.errors import MesError
+
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise MesError("VALIDATION_ERROR", f"{path} already exists; choose another file name.",
+                       {"field": "receipt"}) from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+# --- login, logout, whoami --------------------------------------------------------------
+
+
+def login(
+    ctx: typer.Context,
+    identifier: Annotated[Optional[str], typer.Option("--identifier", "-i", help="Your identifier")] = None,
+    password_stdin: PasswordStdinOpt = False,
+    channel: Annotated[str, typer.Option("--channel", help="Where the code goes: email, sms or totp")] = "email",
+    code: CodeOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Log in: identifier + password, then the one-time code (e-mail, SMS, or authenticator app).
+
+    Scripts do it in two calls: `mes login -i ID --password-stdin` sends the code
+    and keeps the pending login; `mes login --code CODE` completes it. With
+    --channel totp and MES_TOTP_SECRET set, it completes in one call.
+    """
+    from ..contract import models as m
+    from ..domain.codes import validate_otp
+    from ..contract.errors import MesError
+
+    app = _app(ctx)
+    state = app.pending("login")
+    if code is not None and identifier is None:
+        pending = state.get()
+        if not pending:
+            raise MesError("LOGIN_EXPIRED", "No login is waiting for a code; start with "
+                           "`mes login --identifier ID --password-stdin`.")
+        _complete_login(app, pending["login_id"], validate_otp(code), fmt)
+        state.clear()
+        return
+    if channel not in ("email", "sms", "totp"):
+        raise MesError("INVALID_CHANNEL", f"Unknown channel {channel!r}; use email, sms or totp.", {"field": "channel"})
+    identifier = app.ask(identifier, flag="--identifier", prompt="Identifier")
+    password = ask_password(app, password_stdin)
+    started = app.client.start_login(m.LoginRequest(identifier=identifier, password=password, channel=channel))
+    if channel == "totp":
+        code = code or _totp_now(app)
+        code = app.ask(code, flag="--code", prompt="Code shown by your authenticator app", check=validate_otp)
+        _complete_login(app, started.login_id, code, fmt)
+        return
+    other = "sms" if channel == "email" else "email"
+    app.say(f"A 6-digit code was sent by {channel} to {started.sent_to}; it is valid 10 minutes.")
+    if not app.env.interactive:
+        state.put({"login_id": started.login_id, "identifier": identifier,
+                   "expires_at": started.expires_at.isoformat()})
+        app.say("Complete with: mes login --code CODE   "
+                + NO_CODE_HINT.format(again="mes login again", other=other))
+        app.emit({"status": "code_sent", "channel": channel, "sent_to": started.sent_to,
+                  "expires_at": started.expires_at}, fmt)
+        return
+    app.say(NO_CODE_HINT.format(again="Ctrl-C, then mes login", other=other))
+    code = app.ask(None, flag="--code", prompt="Code", check=validate_otp)
+    _complete_login(app, started.login_id, code, fmt)
+
+
+def _totp_now(app: AppContext) -> str | None:
+    secret = app.env.get("MES_TOTP_SECRET")
+    if not secret:
+        return None
+    import pyotp
+
+    return pyotp.TOTP(secret).now()
+
+
+def _complete_login(app: AppContext, login_id: str, code: str, fmt: str | None) -> None:
+    session = app.client.complete_login(login_id, code)
+    app.session_file().put({"token": session.token, "identifier": session.identifier,
+                            "expires_at": session.expires_at.isoformat()})
+    app.say(f"✓ Logged in as {session.identifier} on {app.config.display_target} until "
+            f"{session.expires_at:%d/%m/%Y %H:%M} UTC (2 hours idle at most).")
+    app.emit({"status": "logged_in", "identifier": session.identifier, "expires_at": session.expires_at}, fmt)
+
+
+def logout(ctx: typer.Context) -> None:
+    """Log out: the session is revoked on the server and forgotten here."""
+    from ..contract.errors import MesError
+
+    app = _app(ctx)
+    stored = app.session_file().get()
+    if not stored and not app.env.get("MES_TOKEN"):
+        app.say("You were not logged in on this server.")
+        return
+    try:
+        app.client.logout()
+        app.say("✓ Logged out; the session is revoked on the server.")
+    except MesError as exc:
+        if exc.code not in ("SESSION_EXPIRED", "AUTH_REQUIRED"):
+            raise
+        app.say("The session had already expired; forgotten here too.")
+    finally:
+        app.session_file().clear()
+
+
+def whoami(ctx: typer.Context, fmt: FormatOpt = None) -> None:
+    """Who is logged in, on which server, until when."""
+    app = _app(ctx)
+    me = app.client.whoami()
+    account = me.account
+    app.emit({"identifier": account.identifier, "first_name": account.first_name, "last_name": account.last_name,
+              "birth_date": account.birth_date, "state": account.state, "email": account.email,
+              "mobile": account.mobile, "totp_enabled": account.totp_enabled, "server": app.config.display_target,
+              "session_expires_at": me.session_expires_at, "idle_expires_at": me.idle_expires_at}, fmt)
+
+
+# --- recovery --------------------------------------------------------------------------
+
+
+def recover_id(ctx: typer.Context, nir: NirOpt = None, birth_date: BirthOpt = None,
+               channel: ChannelOpt = "email", fmt: FormatOpt = None) -> None:
+    """Forgot your identifier? It is sent to your e-mail or mobile."""
+    from ..contract import models as m
+
+    app = _app(ctx)
+    answer = app.client.recover_identifier(m.RecoverIdentifierRequest(
+        nir=ask_nir(app, nir), birth_date=ask_birth_date(app, birth_date), channel=ask_channel(channel)))
+    app.say(answer.message)
+    app.emit(answer, fmt)
+
+
+def _token_from(link_or_token: str) -> str:
+    from urllib.parse import parse_qs, urlsplit
+
+    if "token=" in link_or_token:
+        return parse_qs(urlsplit(link_or_token.strip()).query).get("token", [""])[0]
+    return link_or_token.strip()
+
+
+def reset_password(
+    ctx: typer.Context,
+    nir: NirOpt = None,
+    serial: SerialOpt = None,
+    birth_date: BirthOpt = None,
+    channel: ChannelOpt = "email",
+    token: Annotated[Optional[str], typer.Option("--token", help="The link received by e-mail (or its token)")]
+    = None,
+    code: Annotated[Optional[str], typer.Option("--code", help="The code received by SMS")] = None,
+    password_stdin: PasswordStdinOpt = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Forgot your password? A link (e-mail) or a code (SMS), then a new password; all sessions end.
+
+    Without a terminal: a first call sends the link or code; a second call with
+    --token LINK or --code CODE and --password-stdin sets the new password.
+    """
+    from ..contract import models as m
+    from ..contract.errors import MesError
+    from ..domain.codes import validate_otp
+    from ..domain.credentials import validate_password
+
+    app = _app(ctx)
+    state = app.pending("reset")
+    if token is None and code is None:
+        nir = ask_nir(app, nir)
+        channel = ask_channel(channel)
+        started = app.client.request_reset(m.PasswordResetRequest(
+            nir=nir, card_serial=ask_serial(app, serial, nir), birth_date=ask_birth_date(app, birth_date),
+            channel=channel))
+        app.say(started.message)
+        state.put({"reset_id": started.reset_id, "channel": channel})
+        if not app.env.interactive:
+            app.say("Then: mes reset-password " + ("--token LINK" if channel == "email" else "--code CODE")
+                    + " --password-stdin")
+            app.emit(started, fmt)
+            return
+        if channel == "email":
+            token = app.ask(None, flag="--token", prompt="Paste the link from the e-mail")
+        else:
+            code = app.ask(None, flag="--code", prompt="Code received by SMS", check=validate_otp)
+    request = m.PasswordResetCompletion(new_password="")
+    if token is not None:
+        request.token = _token_from(token)
+    else:
+        pending = state.get()
+        if not pending:
+            raise MesError("RESET_EXPIRED", "No SMS reset is waiting here; start with `mes reset-password --channel "
+                           "sms`.")
+        request.reset_id, request.code = pending["reset_id"], validate_otp(code)
+    app.say("New password: at least 9 characters with a lowercase and an uppercase letter, a digit and a special "
+            "character.")
+    request.new_password = ask_password(app, password_stdin, prompt="New password", new=True,
+                                        check=lambda raw: validate_password(raw))
+    answer = app.client.complete_reset(request)
+    state.clear()
+    app.session_file().clear()
+    app.say("✓ " + answer.message)
+    app.emit(answer, fmt)
+
+
+# --- account ---------------------------------------------------------------------------
+
+
+@account_app.command("close")
+def close(
+    ctx: typer.Context,
+    delete_data: Annotated[bool, typer.Option("--delete-data", help="Have the data deleted (within 3 months) "
+                                              "instead of archived 10 years")] = False,
+    password_stdin: PasswordStdinOpt = False,
+    yes: YesOpt = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Close your space (password required); reopen it later with a new activation."""
+    app = _app(ctx)
+    what = "and have its data deleted within 3 months" if delete_data else "(data archived for 10 years)"
+    app.confirm(f"Close your space {what}?", yes)
+    password = ask_password(app, password_stdin)
+    closed = app.client.close_account(password, delete_data)
+    app.session_file().clear()
+    app.say("✓ Your space is closed. To reopen it: `mes new-code`, then `mes activate`.")
+    app.emit(closed, fmt)
+
+
+@totp_app.command("enable")
+def totp_enable(ctx: typer.Context, code: CodeOpt = None, fmt: FormatOpt = None) -> None:
+    """Enrol an authenticator app: shows the secret and otpauth:// URI, then confirms with a first code."""
+    from ..domain.codes import validate_otp
+
+    app = _app(ctx)
+    enrolment = app.client.totp_enable()
+    app.emit(enrolment, fmt)
+    if code is None and not app.env.interactive:
+        app.say("Add the secret to your app, then run: mes account totp confirm --code CODE")
+        return
+    code = app.ask(code, flag="--code", prompt="Code shown by the app", check=validate_otp)
+    app.client.totp_confirm(code)
+    app.say("✓ Authenticator enrolled: log in with --channel totp.")
+
+
+@totp_app.command("confirm")
+def totp_confirm(ctx: typer.Context, code: CodeOpt = None, fmt: FormatOpt = None) -> None:
+    """Confirm the authenticator app with the code it shows."""
+    from ..domain.codes import validate_otp
+
+    app = _app(ctx)
+    code = app.ask(code, flag="--code", prompt="Code shown by the app", check=validate_otp)
+    app.emit(app.client.totp_confirm(code), fmt)
+    app.say("✓ Authenticator enrolled: log in with --channel totp.")
+
+
+@totp_app.command("disable")
+def totp_disable(ctx: typer.Context, password_stdin: PasswordStdinOpt = False, fmt: FormatOpt = None) -> None:
+    """Remove the authenticator app (password required)."""
+    app = _app(ctx)
+    app.emit(app.client.totp_disable(ask_password(app, password_stdin)), fmt)
+    app.say("✓ Authenticator removed.")
+
+
+def register(root: typer.Typer) -> None:
+    root.command("activate")(activate)
+    root.command("new-code")(new_code)
+    root.command("oppose")(oppose)
+    root.command("login")(login)
+    root.command("logout")(logout)
+    root.command("whoami")(whoami)
+    root.command("recover-id")(recover_id)
+    root.command("reset-password")(reset_password)
+    root.add_typer(account_app, name="account")

@@ -1,0 +1,105 @@
+"""The root of ``mes``: global options, the command groups, and the error boundary.
+
+Module level imports typer and stdlib only; every command imports what it needs
+when it runs, so ``mes --help`` and remote-mode commands stay fast and never
+load the server.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .. import __version__
+from .env import Env
+
+EPILOG = (
+    "Exit codes: 0 ok · 1 error · 2 usage · 3 network/timeout · 4 authentication required or expired · "
+    "5 partial failure · 6 rejected input · 7 not found · 8 conflict · 9 rate limited · 130 interrupted.  "
+    "Environment: MES_HOME, MES_API_URL, MES_TOKEN, MES_FORMAT, MES_ADMIN_TOKEN, MES_TOTP_SECRET, CI."
+)
+
+app = typer.Typer(
+    name="mes",
+    help="Mon espace santé from the shell: your account, health records and messages. "
+    "Talks to an embedded reference server by default (--api-url local), or to a remote one.",
+    epilog=EPILOG,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mes {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    api_url: Annotated[Optional[str], typer.Option("--api-url", metavar="URL|local",
+                       help="Server to talk to: 'local' (embedded, default) or http(s)://… [env MES_API_URL]")] = None,
+    home: Annotated[Optional[Path], typer.Option("--home", help="Data and session directory [env MES_HOME]",
+                    show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or messages (errors still shown)")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on unexpected errors")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                       help="Print the version and exit")] = False,
+) -> None:
+    from .context import AppContext
+
+    env = ctx.obj if isinstance(ctx.obj, Env) else Env()
+    ctx.obj = AppContext(env=env, api_url=api_url, home=home, debug=debug, quiet=quiet)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _register() -> None:
+    from . import account, demo, server
+
+    account.register(app)
+    server.register(app)
+    demo.register(app)
+
+
+_register()
+
+
+def run(args: list[str] | None = None, env: Env | None = None) -> int:
+    """Runs ``mes`` with args and returns the exit code; the one error boundary."""
+    from ..contract.errors import MesError
+    from .errors import INTERRUPTED, describe, exit_status
+
+    env = env or Env()
+    command = typer.main.get_command(app)
+    debug = "--debug" in (args if args is not None else sys.argv[1:])
+    try:
+        command.main(args=args, prog_name="mes", standalone_mode=False, obj=env)
+        return 0
+    except MesError as exc:
+        env.stderr.write(describe(exc) + "\n")
+        return exit_status(exc)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.TyperException as exc:  # usage errors (typer ≥ 0.29 vendors click under it)
+        show = getattr(exc, "show", None)
+        show(file=env.stderr) if show else env.stderr.write(f"Error: {exc.format_message()}\n")
+        return exc.exit_code
+    except (KeyboardInterrupt, typer.Abort):
+        env.stderr.write("Interrupted; nothing was left half done.\n")
+        return INTERRUPTED
+    except Exception as exc:  # the boundary: never a traceback unless --debug
+        if debug:
+            raise
+        env.stderr.write(f"Error: unexpected {type(exc).__name__}; run again with --debug for details.\n")
+        return 1
+
+
+def main() -> None:
+    sys.exit(run())

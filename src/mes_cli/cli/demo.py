@@ -1,0 +1,96 @@
+"""`mes demo`: a guided scenario on a fresh embedded server, each step shown as a person would type it."""
+
+from __future__ import annotations
+
+import io
+import json
+import shlex
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .context import AppContext
+from .env import Env
+
+
+class Scenario:
+    """Runs `mes` commands in-process on one home directory and shows them as typed in a shell."""
+
+    def __init__(self, app: AppContext, home: Path) -> None:
+        self.app = app
+        self.home = home
+        self.out = app.env.stdout
+
+    def title(self, number: int, text: str) -> None:
+        self.out.write(f"\n── {number}. {text}\n")
+
+    def run(self, args: list[str], stdin: str = "", shown_stdin: str | None = None) -> Any:
+        from .app import run
+        from .output import render
+
+        shown = "mes " + " ".join(shlex.quote(a) for a in args)
+        if shown_stdin:
+            shown = f"{shown_stdin} | {shown}"
+        self.out.write(f"$ {shown}\n")
+        captured, errors = io.StringIO(), io.StringIO()
+        variables = {"MES_HOME": str(self.home), "MES_FORMAT": "json", "MES_API_URL": "local"}
+        env = Env(stdin=io.StringIO(stdin), stdout=captured, stderr=errors, vars=variables,
+                  stdin_is_tty=False, stdout_is_tty=False)
+        status = run(["--api-url", "local", *args], env)
+        for line in errors.getvalue().splitlines():
+            self.out.write(f"  {line}\n")
+        if status != 0:
+            from ..contract.errors import MesError
+
+            raise MesError("INTERNAL_ERROR", f"The demo step `{shown}` failed (exit {status}).")
+        data = json.loads(captured.getvalue()) if captured.getvalue().strip() else None
+        if data is not None:
+            buffer = io.StringIO()
+            render(data, "table", buffer)
+            self.out.write("".join(f"  {line}\n" for line in buffer.getvalue().splitlines()))
+        return data
+
+
+def demo(
+    ctx: typer.Context,
+    home: Annotated[Optional[Path], typer.Option("--in", help="Directory for the demo's data "
+                    "(default: a new temporary one)")] = None,
+) -> None:
+    """A guided tour on a fresh embedded server: seed, activate, log in with the code from the outbox, whoami."""
+    import secrets
+    import tempfile
+
+    app: AppContext = ctx.obj
+    home = home or Path(tempfile.mkdtemp(prefix="mes-demo-"))
+    s = Scenario(app, home)
+    out = app.env.stdout
+    out.write(f"mes demo — a fresh embedded server in {home}\n(each step is a command you can type yourself "
+              f"with MES_HOME={home})\n")
+
+    s.title(1, "The Assurance Maladie registers a few insured persons; each gets a letter with a provisional code")
+    persons = s.run(["server", "seed", "--demo"])
+    jeanne = next(p for p in persons if p["first_name"] == "Jeanne")
+
+    s.title(2, "Jeanne reads her letter (in the outbox: every e-mail, SMS and letter the server sends)")
+    letter = s.run(["outbox", "--to", jeanne["nir"], "--last"])
+
+    s.title(3, "She activates her space: code + NIR + Carte Vitale serial + date of birth, identifier, password")
+    password = f"Demo-{secrets.token_hex(3)}-Xy9!"
+    s.run(["activate", "--code", letter["code"], "--nir", jeanne["nir"], "--serial", jeanne["card_serial"],
+           "--birth-date", jeanne["birth_date"], "--identifier", "jeanne.martin.demo", "--password-stdin",
+           "--accept-terms"], stdin=password + "\n", shown_stdin="echo \"$PASSWORD\"")
+
+    s.title(4, "She logs in: password, then a one-time code sent by e-mail")
+    s.run(["login", "--identifier", "jeanne.martin.demo", "--password-stdin", "--channel", "email"],
+          stdin=password + "\n", shown_stdin="echo \"$PASSWORD\"")
+    code_mail = s.run(["outbox", "--to", jeanne["email"], "--last"])
+    s.run(["login", "--code", code_mail["code"]])
+
+    s.title(5, "Who is logged in, on which server, until when")
+    s.run(["whoami"])
+    out.write(f"\n✓ Demo complete. Explore further with: MES_HOME={home} mes --help\n")
+
+
+def register(root: typer.Typer) -> None:
+    root.command("demo")(demo)

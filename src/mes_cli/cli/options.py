@@ -1,0 +1,18 @@
+"""Option aliases shared by several commands (sqlite-utils' option bundles, typed)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+FormatOpt = Annotated[Optional[str], typer.Option("--format", "-f", metavar="table|json|jsonl|csv",
+                      help="Output format (default: table on a terminal, json otherwise) [env MES_FORMAT]")]
+NirOpt = Annotated[Optional[str], typer.Option("--nir", help="Numéro de sécurité sociale, 15 characters")]
+SerialOpt = Annotated[Optional[str], typer.Option("--serial", help="Carte Vitale serial number (where: see --help)")]
+BirthOpt = Annotated[Optional[str], typer.Option("--birth-date", help="Date of birth, e.g. 12/03/1985")]
+ChannelOpt = Annotated[str, typer.Option("--channel", help="Where to receive it: email or sms")]
+CodeOpt = Annotated[Optional[str], typer.Option("--code", help="The code you received")]
+PasswordStdinOpt = Annotated[bool, typer.Option("--password-stdin",
+                             help="Read the password from the first line of stdin (never put it in argv)")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation")]

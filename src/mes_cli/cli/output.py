@@ -1,0 +1,88 @@
+"""Rendering data on stdout: a table on a terminal, json/jsonl/csv for scripts.
+
+The JSON field names are the wire format's (contract/models.py), so a script
+sees the same names over every command and in the API.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from typing import Any, Iterable
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+
+def to_data(value: Any) -> Any:
+    """Structs, dates and the like as plain JSON-able Python values."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dict):
+        return {k: to_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_data(v) for v in value]
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    import msgspec
+
+    return msgspec.to_builtins(value)
+
+
+def resolve_format(requested: str | None, env) -> str:
+    fmt = requested or env.get("MES_FORMAT") or ("table" if env.stdout_is_tty else "json")
+    if fmt not in FORMATS:
+        from ..contract.errors import MesError
+
+        raise MesError("VALIDATION_ERROR", f"Unknown output format {fmt!r}; use one of {', '.join(FORMATS)}.",
+                       {"field": "format"})
+    return fmt
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def render(value: Any, fmt: str, out, columns: Iterable[str] | None = None) -> None:
+    data = to_data(value)
+    if fmt == "json":
+        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    rows = data if isinstance(data, list) else [data]
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    flat = [_flatten(row) if isinstance(row, dict) else {"value": row} for row in rows]
+    keys = list(columns) if columns else list(dict.fromkeys(k for row in flat for k in row))
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(keys)
+        for row in flat:
+            writer.writerow(["" if row.get(k) is None else _cell(row.get(k)) for k in keys])
+        return
+    from tabulate import tabulate
+
+    if isinstance(data, dict):  # one record: a two-column sheet reads best
+        out.write(tabulate([(k, _cell(v)) for k, v in flat[0].items()], tablefmt="plain") + "\n")
+    elif not flat:
+        out.write("(nothing)\n")
+    else:
+        out.write(tabulate([[_cell(r.get(k)) for k in keys] for r in flat], headers=keys, tablefmt="simple") + "\n")

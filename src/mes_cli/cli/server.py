@@ -1,0 +1,188 @@
+"""`mes server …` (run, seed, openapi, clock) and `mes outbox`: the reference server's side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .context import AppContext
+from .options import FormatOpt
+
+server_app = typer.Typer(help="The reference server: run it, seed its registry, print its OpenAPI document.",
+                         no_args_is_help=True)
+
+
+@server_app.command("run")
+def run(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Address to bind (loopback unless told otherwise)")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port)")] = 8000,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Where the data lives "
+                        "[default: MES_HOME/server]")] = None,
+    dev: Annotated[bool, typer.Option("--dev", help="Development mode: readable outbox, movable clock")] = False,
+    admin_token: Annotated[Optional[str], typer.Option("--admin-token", envvar="MES_ADMIN_TOKEN",
+                           help="Token required by the admin API [env MES_ADMIN_TOKEN; generated if absent]")] = None,
+    threads: Annotated[int, typer.Option("--threads", min=1, max=64, help="Worker threads")] = 8,
+    public_url: Annotated[Optional[str], typer.Option("--public-url", help="Base URL used in e-mailed links")]
+    = None,
+    smtp_url: Annotated[Optional[str], typer.Option("--smtp-url", envvar="MES_SMTP_URL",
+                        help="Deliver e-mails through smtp://user:pass@host:port?from=addr")] = None,
+    sms_webhook: Annotated[Optional[str], typer.Option("--sms-webhook", envvar="MES_SMS_WEBHOOK",
+                           help="Deliver SMS by POSTing JSON to this URL")] = None,
+) -> None:
+    """Serve the reference server over HTTP (waitress), until SIGTERM or Ctrl-C."""
+    from ..server.runner import serve
+
+    app: AppContext = ctx.obj
+    serve(data_dir=data_dir or app.config.server_data_dir, host=host, port=port, dev=dev, admin_token=admin_token,
+          threads=threads, public_url=public_url, smtp_url=smtp_url, sms_webhook=sms_webhook, say=app.say)
+
+
+@server_app.command("seed")
+def seed(
+    ctx: typer.Context,
+    file: Annotated[Optional[Path], typer.Argument(help="JSON list of persons ('-' for stdin)", show_default=False)]
+    = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Add a few realistic demo persons")] = False,
+    admin_token: Annotated[Optional[str], typer.Option("--admin-token", envvar="MES_ADMIN_TOKEN",
+                           help="The remote server's admin token [env MES_ADMIN_TOKEN]")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Add insured persons to the registry; each receives an information letter with a provisional code.
+
+    Each person: nir, birth_date, first_name, last_name, card_serial, card_type
+    (photo|no_photo), email, mobile, deceased, children (a list of the same
+    fields, without contacts). With --demo the persons are printed with the
+    identity data needed to activate them.
+    """
+    import dataclasses
+
+    import msgspec
+
+    from ..contract import models as m
+    from ..contract.errors import MesError
+
+    app: AppContext = ctx.obj
+    if admin_token:
+        app._config = dataclasses.replace(app.config, admin_token=admin_token)
+    if demo == (file is not None):
+        raise MesError("INPUT_REQUIRED", "Give either a FILE of persons or --demo.", {"flag": "FILE|--demo"})
+    if demo:
+        from ..demo_data import demo_persons
+
+        persons = demo_persons()
+    else:
+        raw = app.env.stdin.read() if str(file) == "-" else _read(file)
+        try:
+            persons = msgspec.json.decode(raw, type=list[m.PersonIn])
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise MesError("VALIDATION_ERROR", f"{file} is not a JSON list of persons: {exc}.",
+                           {"field": "file"}) from None
+    result = app.client.seed(persons)
+    app.say(f"✓ {len(result.persons)} person(s) added; their letters are in the outbox (`mes outbox`).")
+    if demo:
+        by_nir = {p.nir: p for p in persons}
+        rows = [{"first_name": s.first_name, "last_name": s.last_name, "nir": s.nir, "birth_date": s.birth_date,
+                 "card_serial": by_nir[s.nir].card_serial if s.nir in by_nir else None,
+                 "email": by_nir[s.nir].email if s.nir in by_nir else None,
+                 "mobile": by_nir[s.nir].mobile if s.nir in by_nir else None,
+                 "represented_by": s.represented_by} for s in result.persons]
+        app.emit(rows, fmt)
+    else:
+        app.emit(result.persons, fmt)
+
+
+def _read(path: Path) -> bytes:
+    from ..contract.errors import MesError
+
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise MesError("VALIDATION_ERROR", f"Cannot read {path}: {exc.strerror}.", {"field": "file"}) from None
+
+
+@server_app.command("openapi")
+def openapi(ctx: typer.Context) -> None:
+    """Print the server's OpenAPI document (JSON)."""
+    import json
+
+    app: AppContext = ctx.obj
+    if app.config.is_local:
+        from ..server.http.openapi import build_openapi
+
+        document = build_openapi()
+    else:
+        document = app.client.openapi()
+    app.env.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+@server_app.command("clock")
+def clock(
+    ctx: typer.Context,
+    advance: Annotated[Optional[str], typer.Option("--advance", help="Move forward: 30s, 10m, 2h, 43d, 6w")] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Back to real time")] = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Show or move the server's clock (embedded server, or a server started with --dev)."""
+    app: AppContext = ctx.obj
+    seconds = _duration(advance) if advance else 0
+    app.emit(app.client.move_clock(seconds, reset), fmt)
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def _duration(text: str) -> int:
+    from ..contract.errors import MesError
+
+    text = text.strip().lower()
+    number, unit = text[:-1], text[-1:]
+    if unit.isdigit():
+        number, unit = text, "s"
+    if not number.isdigit() or unit not in _UNITS:
+        raise MesError("VALIDATION_ERROR", f"{text!r} is not a duration; write e.g. 30s, 10m, 2h, 43d or 6w.",
+                       {"field": "advance"})
+    return int(number) * _UNITS[unit]
+
+
+def outbox(
+    ctx: typer.Context,
+    to: Annotated[Optional[str], typer.Option("--to", help="Only messages to this e-mail, mobile, NIR or person id")]
+    = None,
+    last: Annotated[bool, typer.Option("--last", help="Only the newest message")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10000, help="At most this many (newest)")] = 20,
+    fmt: FormatOpt = None,
+) -> None:
+    """Read what the server sent (e-mails, SMS, letters) with their codes and links.
+
+    Works with the embedded server and with a server started with --dev.
+    """
+    app: AppContext = ctx.obj
+    if to and not to.startswith(("p_", "+")) and "@" not in to:
+        to = _normalised_target(to)
+    page = app.client.outbox(to=to, limit=1 if last else limit)
+    messages = page.messages
+    if last:
+        app.emit(messages[-1] if messages else None, fmt)
+        return
+    app.emit(messages, fmt, columns=None)
+
+
+def _normalised_target(to: str) -> str:
+    """A mobile typed the French way, or a NIR with spaces, as the server stores them."""
+    from ..contract.errors import MesError
+    from ..domain.contacts import validate_mobile
+    from ..domain.nir import normalize_nir
+
+    try:
+        return validate_mobile(to)
+    except MesError:
+        return normalize_nir(to)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(server_app, name="server")
+    root.command("outbox")(outbox)

@@ -1,0 +1,165 @@
+"""MesClient: one typed method per endpoint. No printing, no prompting.
+
+Errors come back as ``MesError`` with the server's code, message, details and
+request id; transport failures as ``MesError("NETWORK_ERROR")``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import httpx
+import msgspec
+
+from ..contract import models as m
+from ..contract.errors import CATALOGUE, MesError
+from .config import ClientConfig
+from .transport import build_http_client
+
+T = TypeVar("T")
+
+
+class MesClient:
+    def __init__(self, config: ClientConfig, token: str | None = None) -> None:
+        self.config = config
+        self.token = token
+        self._http: httpx.Client | None = None
+
+    @property
+    def http(self) -> httpx.Client:
+        if self._http is None:
+            self._http = build_http_client(self.config)
+        return self._http
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+
+    # -- plumbing ----------------------------------------------------------------
+
+    def request(self, method: str, path: str, *, body: Any = None, response: type[T] | None = None,
+                auth: bool = False, admin: bool = False, params: dict | None = None) -> T | None:
+        headers = {}
+        if auth:
+            if not self.token:
+                raise MesError("NOT_LOGGED_IN", "You are not logged in on this server; run `mes login` first.")
+            headers["Authorization"] = f"Bearer {self.token}"
+        if admin and self.config.admin_token:
+            headers["X-Admin-Token"] = self.config.admin_token
+        content = None
+        if body is not None:
+            content = msgspec.json.encode(body)
+            headers["Content-Type"] = "application/json"
+        try:
+            reply = self.http.request(method, path, content=content, headers=headers,
+                                      params={k: v for k, v in (params or {}).items() if v is not None})
+        except httpx.TimeoutException:
+            raise MesError("NETWORK_ERROR", f"The server at {self.config.display_target} did not answer within "
+                           f"{self.config.timeout:g} s; try again, or raise --timeout.") from None
+        except httpx.TransportError as exc:
+            raise MesError("NETWORK_ERROR", f"Cannot reach the server at {self.config.display_target} "
+                           f"({type(exc).__name__}); check --api-url and that the server runs.") from None
+        if reply.status_code >= 400:
+            raise self._error(reply)
+        if response is None or reply.status_code == 204:
+            return None
+        try:
+            return msgspec.json.decode(reply.content, type=response)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise MesError("BAD_RESPONSE", f"The server's answer to {method} {path} was not understood ({exc}); "
+                           "is --api-url a mes server of a compatible version?") from None
+
+    @staticmethod
+    def _error(reply: httpx.Response) -> MesError:
+        try:
+            body = msgspec.json.decode(reply.content, type=m.ErrorResponse).error
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return MesError("BAD_RESPONSE", f"The server answered HTTP {reply.status_code} without an error body; "
+                            "is --api-url a mes server?", request_id=reply.headers.get("X-Request-Id"))
+        code = body.code if body.code in CATALOGUE else "BAD_RESPONSE"
+        return MesError(code, body.message, dict(body.details), request_id=body.request_id)
+
+    # -- service -----------------------------------------------------------------
+
+    def health(self) -> m.Health:
+        return self.request("GET", "/health", response=m.Health)
+
+    def openapi(self) -> dict:
+        return self.request("GET", "/openapi.json", response=dict)
+
+    # -- administration and development --------------------------------------------
+
+    def seed(self, persons: list[m.PersonIn]) -> m.SeedResponse:
+        return self.request("POST", "/v1/admin/persons", body=m.SeedRequest(persons=persons),
+                            response=m.SeedResponse, admin=True)
+
+    def outbox(self, to: str | None = None, limit: int | None = None) -> m.OutboxPage:
+        return self.request("GET", "/v1/dev/outbox", params={"to": to, "limit": limit}, response=m.OutboxPage)
+
+    def move_clock(self, advance_seconds: int = 0, reset: bool = False) -> m.ClockResponse:
+        return self.request("POST", "/v1/dev/clock", body=m.ClockRequest(advance_seconds, reset),
+                            response=m.ClockResponse)
+
+    # -- provisional codes, activation, opposition ----------------------------------
+
+    def request_code(self, request: m.NewCodeRequest) -> m.CodeSent:
+        return self.request("POST", "/v1/provisional-codes", body=request, response=m.CodeSent)
+
+    def start_enrolment(self, request: m.EnrolmentRequest) -> m.EnrolmentStarted:
+        return self.request("POST", "/v1/enrolments", body=request, response=m.EnrolmentStarted)
+
+    def change_contacts(self, request: m.ContactsChange) -> m.ContactsPending:
+        return self.request("POST", "/v1/enrolments/contacts", body=request, response=m.ContactsPending)
+
+    def verify_contact(self, request: m.ContactVerification) -> m.ContactsPending:
+        return self.request("POST", "/v1/enrolments/verify-contact", body=request, response=m.ContactsPending)
+
+    def activate(self, request: m.ActivationRequest) -> m.AccountView:
+        return self.request("POST", "/v1/enrolments/activate", body=request, response=m.AccountView)
+
+    def oppose(self, enrolment_id: str) -> m.OppositionReceipt:
+        return self.request("POST", "/v1/enrolments/oppose", body=m.OppositionRequest(enrolment_id),
+                            response=m.OppositionReceipt)
+
+    # -- login and session ----------------------------------------------------------
+
+    def start_login(self, request: m.LoginRequest) -> m.LoginStarted:
+        return self.request("POST", "/v1/logins", body=request, response=m.LoginStarted)
+
+    def complete_login(self, login_id: str, code: str) -> m.SessionView:
+        return self.request("POST", "/v1/logins/verify", body=m.LoginCode(login_id=login_id, code=code),
+                            response=m.SessionView)
+
+    def whoami(self) -> m.WhoAmI:
+        return self.request("GET", "/v1/me", response=m.WhoAmI, auth=True)
+
+    def logout(self) -> None:
+        self.request("DELETE", "/v1/session", auth=True)
+
+    # -- recovery -------------------------------------------------------------------
+
+    def recover_identifier(self, request: m.RecoverIdentifierRequest) -> m.Accepted:
+        return self.request("POST", "/v1/identifier-recovery", body=request, response=m.Accepted)
+
+    def request_reset(self, request: m.PasswordResetRequest) -> m.PasswordResetStarted:
+        return self.request("POST", "/v1/password-resets", body=request, response=m.PasswordResetStarted)
+
+    def complete_reset(self, request: m.PasswordResetCompletion) -> m.Accepted:
+        return self.request("POST", "/v1/password-resets/complete", body=request, response=m.Accepted)
+
+    # -- account --------------------------------------------------------------------
+
+    def close_account(self, password: str, delete_data: bool) -> m.ClosedView:
+        return self.request("POST", "/v1/account/close", body=m.CloseRequest(password, delete_data),
+                            response=m.ClosedView, auth=True)
+
+    def totp_enable(self) -> m.TotpEnrolment:
+        return self.request("POST", "/v1/account/totp", response=m.TotpEnrolment, auth=True)
+
+    def totp_confirm(self, code: str) -> m.TotpStatus:
+        return self.request("POST", "/v1/account/totp/confirm", body=m.TotpConfirm(code), response=m.TotpStatus,
+                            auth=True)
+
+    def totp_disable(self, password: str) -> m.TotpStatus:
+        return self.request("POST", "/v1/account/totp/disable", body=m.PasswordCheck(password),
+                            response=m.TotpStatus, auth=True)

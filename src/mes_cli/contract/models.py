@@ -1,0 +1,323 @@
+"""The wire format: every request and response body, as msgspec Structs.
+
+Client and server both use these types, so the JSON on the wire, the validation
+the server applies and the OpenAPI document all come from one definition.
+Field names are part of the public contract (the CLI's JSON output reuses them):
+change them only with a version bump.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+Channel = Literal["email", "sms"]
+LoginChannel = Literal["email", "sms", "totp"]
+CardType = Literal["photo", "no_photo"]
+SpaceState = Literal["pending", "open", "opposed", "active", "closed"]
+OutboxChannel = Literal["email", "sms", "letter"]
+
+Short = Annotated[str, Meta(max_length=200)]
+Secret = Annotated[str, Meta(max_length=1024)]
+Nir = Annotated[str, Meta(max_length=40, description="NIR, 15 characters; spaces ignored")]
+Serial = Annotated[str, Meta(max_length=40, description="Carte Vitale serial number")]
+DateText = Annotated[str, Meta(max_length=40, description="A date: YYYY-MM-DD or DD/MM/YYYY")]
+
+
+class Base(Struct, forbid_unknown_fields=True, omit_defaults=False):
+    """Requests refuse unknown fields, so a typo is an error rather than ignored."""
+
+
+# --- errors -------------------------------------------------------------------
+
+
+class ErrorBody(Struct):
+    code: str
+    message: str
+    details: dict = {}
+    request_id: str | None = None
+
+
+class ErrorResponse(Struct):
+    error: ErrorBody
+
+
+# --- service ------------------------------------------------------------------
+
+
+class Health(Struct):
+    status: str
+    version: str
+    time: dt.datetime
+    dev: bool
+
+
+class Accepted(Struct):
+    """A deliberately uniform answer (it must not reveal whether a person exists)."""
+
+    status: Literal["accepted"]
+    message: str
+
+
+# --- registry (administration) -------------------------------------------------
+
+
+class ChildIn(Base):
+    nir: Nir
+    birth_date: DateText
+    first_name: Short
+    last_name: Short
+    card_serial: Serial | None = None
+    card_type: CardType = "photo"
+
+
+class PersonIn(Base):
+    nir: Nir
+    birth_date: DateText
+    first_name: Short
+    last_name: Short
+    card_serial: Serial
+    card_type: CardType = "photo"
+    email: Short | None = None
+    mobile: Short | None = None
+    deceased: bool = False
+    children: list[ChildIn] = []
+
+
+class SeedRequest(Base):
+    persons: Annotated[list[PersonIn], Meta(max_length=10_000)]
+
+
+class SeededPerson(Struct):
+    id: str
+    nir: str
+    first_name: str
+    last_name: str
+    birth_date: dt.date
+    state: SpaceState
+    letter_channel: OutboxChannel | None
+    represented_by: str | None = None
+
+
+class SeedResponse(Struct):
+    persons: list[SeededPerson]
+
+
+# --- outbox -------------------------------------------------------------------
+
+
+class OutboxMessage(Struct):
+    id: int
+    created_at: dt.datetime
+    channel: OutboxChannel
+    recipient: str
+    subject: str
+    body: str
+    kind: str
+    code: str | None = None
+    link: str | None = None
+
+
+class OutboxPage(Struct):
+    messages: list[OutboxMessage]
+
+
+class ClockRequest(Base):
+    advance_seconds: Annotated[int, Meta(ge=0, le=100 * 365 * 86400)] = 0
+    reset: bool = False
+
+
+class ClockResponse(Struct):
+    now: dt.datetime
+    offset_seconds: int
+
+
+# --- provisional codes, activation, opposition ----------------------------------
+
+
+class IdentityProof(Base):
+    """What a person proves they are with: NIR, Carte Vitale serial, date of birth."""
+
+    nir: Nir
+    card_serial: Serial
+    birth_date: DateText
+
+
+class NewCodeRequest(IdentityProof):
+    channel: Channel = "email"
+
+
+class CodeSent(Struct):
+    status: Literal["sent"]
+    channel: Channel
+    sent_to: str
+    expires_at: dt.datetime
+    retry_after_seconds: int
+    message: str
+
+
+class EnrolmentRequest(IdentityProof):
+    code: Annotated[str, Meta(max_length=64)]
+
+
+class Contacts(Struct):
+    email: str | None
+    mobile: str | None
+
+
+class EnrolmentStarted(Struct):
+    enrolment_id: str
+    expires_at: dt.datetime
+    first_name: str
+    last_name: str
+    state: SpaceState
+    contacts: Contacts
+    identifier_suggestions: list[str]
+
+
+class ContactsChange(Base):
+    enrolment_id: Annotated[str, Meta(max_length=200)]
+    email: Short | None = None
+    mobile: Short | None = None
+
+
+class ContactsPending(Struct):
+    contacts: Contacts
+    to_verify: list[Channel]
+    sent_to: dict[str, str]
+
+
+class ContactVerification(Base):
+    enrolment_id: Annotated[str, Meta(max_length=200)]
+    channel: Channel
+    code: Annotated[str, Meta(max_length=64)]
+
+
+class ActivationRequest(Base):
+    enrolment_id: Annotated[str, Meta(max_length=200)]
+    identifier: Annotated[str, Meta(max_length=200)]
+    password: Secret
+    accept_terms: bool
+
+
+class AccountView(Struct):
+    person_id: str
+    identifier: str | None
+    first_name: str
+    last_name: str
+    birth_date: dt.date
+    state: SpaceState
+    email: str | None
+    mobile: str | None
+    totp_enabled: bool
+    activated_at: dt.datetime | None
+    restored_archive: bool = False
+
+
+class OppositionRequest(Base):
+    enrolment_id: Annotated[str, Meta(max_length=200)]
+
+
+class OppositionReceipt(Struct):
+    reference: str
+    person: str
+    opposed_at: dt.datetime
+    statement: str
+
+
+# --- login and sessions --------------------------------------------------------
+
+
+class LoginRequest(Base):
+    identifier: Annotated[str, Meta(max_length=200)]
+    password: Secret
+    channel: LoginChannel = "email"
+
+
+class LoginStarted(Struct):
+    login_id: str
+    channel: LoginChannel
+    sent_to: str | None
+    expires_at: dt.datetime
+    attempts_left: int
+
+
+class LoginCode(Base):
+    login_id: Annotated[str, Meta(max_length=200)]
+    code: Annotated[str, Meta(max_length=64)]
+
+
+class SessionView(Struct):
+    token: str
+    expires_at: dt.datetime
+    idle_timeout_seconds: int
+    identifier: str
+
+
+class WhoAmI(Struct):
+    account: AccountView
+    session_created_at: dt.datetime
+    session_expires_at: dt.datetime
+    idle_expires_at: dt.datetime
+
+
+# --- recovery ------------------------------------------------------------------
+
+
+class RecoverIdentifierRequest(Base):
+    nir: Nir
+    birth_date: DateText
+    channel: Channel = "email"
+
+
+class PasswordResetRequest(IdentityProof):
+    channel: Channel = "email"
+
+
+class PasswordResetStarted(Struct):
+    reset_id: str
+    status: Literal["accepted"]
+    message: str
+
+
+class PasswordResetCompletion(Base):
+    new_password: Secret
+    token: Annotated[str, Meta(max_length=200)] | None = None
+    reset_id: Annotated[str, Meta(max_length=200)] | None = None
+    code: Annotated[str, Meta(max_length=64)] | None = None
+
+
+class PasswordCheck(Base):
+    password: Secret
+
+
+class CloseRequest(Base):
+    password: Secret
+    delete_data: bool = False
+
+
+class ClosedView(Struct):
+    state: SpaceState
+    closed_at: dt.datetime
+    archived_until: dt.date
+    deletion_scheduled_for: dt.date | None
+
+
+class TotpEnrolment(Struct):
+    secret: str
+    otpauth_uri: str
+
+
+class TotpConfirm(Base):
+    code: Annotated[str, Meta(max_length=64)]
+
+
+class TotpStatus(Struct):
+    totp_enabled: bool
+
+
+def encode(obj) -> bytes:
+    return msgspec.json.encode(obj)

@@ -1,0 +1,89 @@
+"""The Carte Vitale serial number, one of the proofs of identity (DOMAIN.md §1).
+
+The rules copy the official app's: a length that depends on the card type, and a few
+refusals for numbers people often type by mistake (their birth date, a piece of their
+NIR, or the sample number printed on the specimen card).  Every message says where the
+serial is printed, because not finding it is the usual cause of the mistake.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mes_cli.contract.errors import MesError, invalid
+from mes_cli.domain._text import remove_spaces
+from mes_cli.domain.nir import normalize_nir
+
+CARD_TYPES = ("photo", "no_photo")
+
+SERIAL_HELP = (
+    "Where to find the Carte Vitale serial number:\n"
+    "  - card with photo: at the top right of the front; type the last 11 digits.\n"
+    "  - card without photo: on the back, at the top left (8 to 13 digits).\n"
+    "  - no readable serial: call 3422 (Assurance Maladie) or sign in with "
+    "FranceConnect+."
+)
+
+# The serial printed on the specimen card shown in every Assurance Maladie leaflet.
+SPECIMEN_SERIAL = "80250000025"
+
+_LENGTHS = {"photo": (11, 11), "no_photo": (8, 13), None: (8, 13)}
+_WHERE = {
+    "photo": "type the last 11 digits printed at the top right of the front of your card",
+    "no_photo": "type the number printed at the top left of the back of your card",
+    None: (
+        "type the last 11 digits at the top right of the front of a card with photo, "
+        "or the number at the top left of the back of a card without photo"
+    ),
+}
+_DIGITS = re.compile(r"[0-9]+")
+# A whole serial that reads as a date ddmmyyyy (19xx or 20xx): someone typed a birth date.
+_DATE_LIKE = re.compile(r"(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])(19|20)[0-9]{2}")
+
+
+def normalize_card_serial(raw: str) -> str:
+    """Return ``raw`` without spaces: the serial is printed in groups of digits."""
+    return remove_spaces(raw)
+
+
+def validate_card_serial(
+    raw: str, nir: str | None = None, card_type: str | None = None
+) -> str:
+    """Return the normalised serial, or raise ``INVALID_CARD_SERIAL``.
+
+    ``card_type`` (one of ``CARD_TYPES``) fixes the expected length; unknown, any length
+    valid for either card is accepted.  ``nir``, when known, catches a NIR fragment typed
+    instead of the serial.
+    """
+    if card_type not in _LENGTHS:
+        raise invalid(
+            "VALIDATION_ERROR",
+            f"The card type must be one of {', '.join(CARD_TYPES)}; "
+            "choose 'photo' if your Carte Vitale shows your picture, else 'no_photo'.",
+            "card_type",
+        )
+    serial = normalize_card_serial(raw)
+    if not _DIGITS.fullmatch(serial):
+        raise _serial_error("must contain digits only", card_type)
+    low, high = _LENGTHS[card_type]
+    if not low <= len(serial) <= high:
+        expected = f"exactly {low}" if low == high else f"{low} to {high}"
+        raise _serial_error(
+            f"must have {expected} digits but you typed {len(serial)}", card_type
+        )
+    if _DATE_LIKE.fullmatch(serial):
+        raise _serial_error("looks like a date, not a card number", card_type)
+    if nir is not None and serial in normalize_nir(nir):
+        raise _serial_error("is part of your NIR, not the card number", card_type)
+    if serial in SPECIMEN_SERIAL:
+        raise _serial_error("is the sample number of the specimen card", card_type)
+    return serial
+
+
+def _serial_error(problem: str, card_type: str | None) -> MesError:
+    return invalid(
+        "INVALID_CARD_SERIAL",
+        f"The Carte Vitale serial number {problem}; {_WHERE[card_type]} "
+        "(no readable serial: call 3422 or use FranceConnect+).",
+        "card_serial",
+    )

@@ -1,0 +1,39 @@
+"""Everything a service needs, built once per server: settings, store, clock, secrets, outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .clock import Clock
+from .notify import Outbox
+from .notify.senders import Sender, SmtpSender, WebhookSmsSender
+from .security import Secrets
+from .settings import Settings
+from .store import Store
+
+CLOCK_OFFSET_KEY = "clock_offset_seconds"
+
+
+@dataclass
+class ServerContext:
+    settings: Settings
+    store: Store
+    clock: Clock
+    secrets: Secrets
+    outbox: Outbox
+
+    @property
+    def policy(self):
+        return self.settings.policy
+
+    @classmethod
+    def build(cls, settings: Settings) -> "ServerContext":
+        store = Store(settings.db_path)
+        clock = Clock(lambda: int(store.get_meta(CLOCK_OFFSET_KEY, "0")))
+        senders: dict[str, Sender] = {}
+        if settings.smtp_url:
+            senders["email"] = SmtpSender(settings.smtp_url)
+        if settings.sms_webhook_url:
+            senders["sms"] = WebhookSmsSender(settings.sms_webhook_url)
+        outbox = Outbox(store, clock, senders, keep_secrets=settings.dev)
+        return cls(settings, store, clock, Secrets(settings.data_dir, settings.policy), outbox)

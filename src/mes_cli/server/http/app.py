@@ -1,0 +1,201 @@
+"""The Falcon WSGI application, built from the route table.
+
+Resources are generic: each decodes the body into the operation's msgspec type
+(a precise error path on failure), checks access, calls the service and encodes
+its answer. Every error, including Falcon's own (unknown route, wrong method)
+and unexpected exceptions, leaves as the one JSON error shape with a request id.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import falcon
+import msgspec
+
+from ... import __version__
+from ...contract import models as m
+from ...contract.errors import CATALOGUE, MesError
+from ..context import ServerContext
+from ..services import auth
+from ..settings import Settings
+from .openapi import build_openapi
+from .routes import OPERATIONS, Operation
+
+log = logging.getLogger("mes.server")
+
+_FALCON_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE", 400: "MALFORMED_REQUEST"}
+
+
+@dataclass
+class Call:
+    body: Any = None
+    session: Any = None
+    query: dict[str, Any] = field(default_factory=dict)
+
+
+def _error_body(code: str, message: str, details: dict, request_id: str) -> bytes:
+    return msgspec.json.encode(m.ErrorResponse(error=m.ErrorBody(code, message, details, request_id)))
+
+
+def _bearer(req: falcon.Request) -> str | None:
+    header = req.get_header("Authorization") or ""
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+class RequestId:
+    """Gives every request an id, echoed in ``X-Request-Id`` and in every error body."""
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        req.context.request_id = secrets.token_hex(8)
+
+    def process_response(self, req, resp, resource, req_succeeded) -> None:
+        resp.set_header("X-Request-Id", req.context.request_id)
+        resp.set_header("Cache-Control", "no-store")
+
+
+class OperationsResource:
+    """All operations sharing one path; dispatches on the HTTP method."""
+
+    def __init__(self, ctx: ServerContext, operations: dict[str, Operation]) -> None:
+        self._ctx = ctx
+        self._operations = operations
+
+    def _dispatch(self, req: falcon.Request, resp: falcon.Response) -> None:
+        operation = self._operations.get(req.method)
+        if operation is None:
+            raise MesError("METHOD_NOT_ALLOWED", f"{req.method} is not allowed on {req.path}; allowed: "
+                           f"{', '.join(sorted(self._operations))}.")
+        call = Call(query=self._query(req, operation))
+        self._check_access(req, operation, call)
+        if operation.request is not None:
+            call.body = self._decode(req, operation.request)
+        result = operation.handler(self._ctx, call)
+        resp.status = operation.status
+        if result is not None:
+            resp.content_type = falcon.MEDIA_JSON
+            resp.data = msgspec.json.encode(result)
+
+    on_get = on_post = on_put = on_delete = on_patch = _dispatch
+
+    def _check_access(self, req: falcon.Request, operation: Operation, call: Call) -> None:
+        settings = self._ctx.settings
+        if operation.access == "session":
+            call.session = auth.authenticate(self._ctx, _bearer(req))
+        elif operation.access == "dev" and not settings.dev:
+            raise MesError("DEV_MODE_REQUIRED", "This endpoint exists only on a server started with --dev.")
+        elif operation.access == "admin":
+            given = req.get_header("X-Admin-Token") or ""
+            if settings.admin_token:
+                if not hmac.compare_digest(given.encode(), settings.admin_token.encode()):
+                    raise MesError("ADMIN_REQUIRED", "This needs the server's admin token (--admin-token or "
+                                   "MES_ADMIN_TOKEN).")
+            elif not settings.dev:
+                raise MesError("ADMIN_REQUIRED", "This server has no admin token; restart it with --admin-token.")
+
+    def _query(self, req: falcon.Request, operation: Operation) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, kind, _doc in operation.query:
+            raw = req.get_param(name)
+            if raw is None:
+                continue
+            if kind is int:
+                if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+                    raise MesError("VALIDATION_ERROR", f"Query parameter {name!r} must be a whole number from 1 "
+                                   "to 10000.", {"field": name})
+                values[name] = int(raw)
+            else:
+                values[name] = raw[:200]
+        return values
+
+    def _decode(self, req: falcon.Request, kind: type) -> Any:
+        limit = self._ctx.settings.max_body_bytes
+        if req.content_length is not None and req.content_length > limit:
+            raise MesError("PAYLOAD_TOO_LARGE", f"The request body is larger than {limit} bytes.")
+        raw = req.bounded_stream.read(limit + 1)
+        if len(raw) > limit:
+            raise MesError("PAYLOAD_TOO_LARGE", f"The request body is larger than {limit} bytes.")
+        try:
+            return msgspec.json.decode(raw or b"{}", type=kind)
+        except msgspec.ValidationError as exc:
+            raise MesError("VALIDATION_ERROR", f"Invalid request: {exc}.", {"problem": str(exc)}) from None
+        except msgspec.DecodeError:
+            raise MesError("MALFORMED_REQUEST", "The request body is not valid JSON.") from None
+
+
+class HealthResource:
+    def __init__(self, ctx: ServerContext) -> None:
+        self._ctx = ctx
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self._ctx.store.one("SELECT 1")
+        resp.data = msgspec.json.encode(m.Health(status="ok", version=__version__, time=self._ctx.clock.now(),
+                                                 dev=self._ctx.settings.dev))
+        resp.content_type = falcon.MEDIA_JSON
+
+
+class OpenApiResource:
+    def __init__(self) -> None:
+        self._document: bytes | None = None
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if self._document is None:
+            self._document = msgspec.json.encode(build_openapi())
+        resp.data = self._document
+        resp.content_type = falcon.MEDIA_JSON
+
+
+def _handle_mes_error(req, resp, exc: MesError, params) -> None:
+    resp.status = exc.status
+    resp.content_type = falcon.MEDIA_JSON
+    retry = exc.details.get("retry_after_seconds")
+    if retry:
+        resp.set_header("Retry-After", str(retry))
+    resp.data = _error_body(exc.code, exc.message, exc.details, req.context.request_id)
+
+
+def _handle_http_error(req, resp, exc: falcon.HTTPError, params) -> None:
+    status = exc.status_code
+    code = _FALCON_CODES.get(status, "MALFORMED_REQUEST" if status < 500 else "INTERNAL_ERROR")
+    resp.status = CATALOGUE[code].status if code in _FALCON_CODES.values() else status
+    resp.content_type = falcon.MEDIA_JSON
+    message = exc.title or "Request refused"
+    if status == 404:
+        message = f"There is no endpoint {req.path}; see /openapi.json for the list."
+    resp.data = _error_body(code, message, {}, getattr(req.context, "request_id", "-"))
+
+
+def _handle_unexpected(req, resp, exc: Exception, params) -> None:
+    if isinstance(exc, falcon.HTTPError):
+        return _handle_http_error(req, resp, exc, params)
+    request_id = getattr(req.context, "request_id", "-")
+    # The type and the request id only: the message could carry health data or a secret.
+    log.error("request %s failed: %s at %s", request_id, type(exc).__name__, req.path)
+    print(f"mes server: request {request_id} failed with {type(exc).__name__}", file=sys.stderr)
+    resp.status = 500
+    resp.content_type = falcon.MEDIA_JSON
+    resp.data = _error_body("INTERNAL_ERROR", "An unexpected error occurred on the server; nothing was changed. "
+                            f"Report request id {request_id} if it persists.", {}, request_id)
+
+
+def create_app(settings: Settings, ctx: ServerContext | None = None) -> falcon.App:
+    ctx = ctx or ServerContext.build(settings)
+    app = falcon.App(middleware=[RequestId()])
+    app.req_options.strip_url_path_trailing_slash = True
+    by_path: dict[str, dict[str, Operation]] = {}
+    for operation in OPERATIONS:
+        by_path.setdefault(operation.path, {})[operation.method] = operation
+    for path, operations in by_path.items():
+        app.add_route(path, OperationsResource(ctx, operations))
+    app.add_route("/health", HealthResource(ctx))
+    app.add_route("/openapi.json", OpenApiResource())
+    app.add_error_handler(Exception, _handle_unexpected)
+    app.add_error_handler(falcon.HTTPError, _handle_http_error)
+    app.add_error_handler(MesError, _handle_mes_error)
+    return app

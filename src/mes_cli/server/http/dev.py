@@ -1,0 +1,28 @@
+"""Development-mode endpoints: reading the outbox and moving the clock."""
+
+from __future__ import annotations
+
+from ...contract import models as m
+from ..clock import from_iso
+from ..context import CLOCK_OFFSET_KEY, ServerContext
+
+
+def read_outbox(ctx: ServerContext, call) -> m.OutboxPage:
+    to = call.query.get("to")
+    limit = call.query.get("limit") or 100
+    person = ctx.store.one("SELECT id FROM persons WHERE id = ? OR nir = ?", (to, to)) if to else None
+    rows = ctx.outbox.list(recipient=to, person_id=person["id"] if person else None, limit=limit)
+    return m.OutboxPage(messages=[
+        m.OutboxMessage(id=r["id"], created_at=from_iso(r["created_at"]), channel=r["channel"],
+                        recipient=r["recipient"], subject=r["subject"], body=r["body"], kind=r["kind"],
+                        code=r["code"], link=r["link"])
+        for r in rows
+    ])
+
+
+def move_clock(ctx: ServerContext, call) -> m.ClockResponse:
+    request: m.ClockRequest = call.body
+    with ctx.store.transaction():
+        offset = 0 if request.reset else int(ctx.store.get_meta(CLOCK_OFFSET_KEY, "0")) + request.advance_seconds
+        ctx.store.set_meta(CLOCK_OFFSET_KEY, offset)
+    return m.ClockResponse(now=ctx.clock.now(), offset_seconds=offset)

@@ -1,0 +1,80 @@
+"""The outbox: the single way the server sends anything to a person.
+
+Every notification is recorded (channel, recipient, subject, body, and the code
+or link it carries as separate fields) inside the caller's transaction, then
+handed to the sender configured for its channel. If delivery fails the
+transaction is rolled back, so no code exists that nobody received, and the
+caller turns the failure into an error naming the other channel.
+
+Outside development mode the stored copy keeps no secret: the code and link are
+replaced by a placeholder, since anyone reading the database could use them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...contract.errors import MesError
+from ..clock import Clock, to_iso
+from ..store import Store
+from .senders import DeliveryError, Sender
+
+REDACTED = "[redacted]"
+
+
+@dataclass(frozen=True)
+class Notification:
+    channel: str  # email | sms | letter
+    recipient: str
+    subject: str
+    body: str
+    kind: str
+    code: str | None = None
+    link: str | None = None
+    person_id: str | None = None
+
+
+class Outbox:
+    def __init__(self, store: Store, clock: Clock, senders: dict[str, Sender], keep_secrets: bool) -> None:
+        self._store = store
+        self._clock = clock
+        self._senders = senders
+        self._keep_secrets = keep_secrets
+
+    def send(self, note: Notification) -> int:
+        body, code, link = note.body, note.code, note.link
+        if not self._keep_secrets:
+            for secret in (code, link):
+                if secret:
+                    body = body.replace(secret, REDACTED)
+            code = REDACTED if code else None
+            link = REDACTED if link else None
+        cursor = self._store.run(
+            "INSERT INTO outbox(created_at, channel, recipient, subject, body, kind, code, link, person_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (to_iso(self._clock.now()), note.channel, note.recipient, note.subject, body,
+             note.kind, code, link, note.person_id),
+        )
+        sender = self._senders.get(note.channel)
+        if sender is not None:
+            try:
+                sender.deliver(note.recipient, note.subject, note.body)
+            except DeliveryError as exc:
+                raise MesError(
+                    "DELIVERY_FAILED",
+                    f"The {note.channel} could not be delivered: {exc}. "
+                    "Try the other channel, or again in a few minutes.",
+                    {"channel": note.channel},
+                ) from None
+        return cursor.lastrowid
+
+    def list(self, recipient: str | None = None, person_id: str | None = None, limit: int = 100) -> list:
+        """The newest ``limit`` messages, oldest first; filtered by recipient or person when given."""
+        sql = "SELECT * FROM outbox"
+        params: tuple = ()
+        if recipient or person_id:
+            sql += " WHERE recipient = ? OR person_id = ?"
+            params = (recipient, person_id)
+        sql += " ORDER BY id DESC LIMIT ?"
+        rows = self._store.all(sql, params + (limit,))
+        return list(reversed(rows))

@@ -1,0 +1,72 @@
+"""Real delivery behind the outbox: SMTP for e-mail, an HTTP webhook for SMS.
+
+The reference server records every notification in its outbox; when a sender is
+configured for the channel it also delivers it. A sender that fails raises
+``DeliveryError``: the person is told, never answered with a silent success.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+
+class DeliveryError(Exception):
+    pass
+
+
+class Sender(Protocol):
+    channel: str
+
+    def deliver(self, recipient: str, subject: str, body: str) -> None: ...
+
+
+class SmtpSender:
+    """``smtp://user:password@host:port?from=address`` (``smtps://`` for implicit TLS)."""
+
+    channel = "email"
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self._tls = parts.scheme == "smtps"
+        self._host = parts.hostname or "localhost"
+        self._port = parts.port or (465 if self._tls else 25)
+        self._user = unquote(parts.username) if parts.username else None
+        self._password = unquote(parts.password) if parts.password else None
+        query = dict(item.split("=", 1) for item in parts.query.split("&") if "=" in item)
+        self._sender = unquote(query.get("from", "no-reply@monespacesante.invalid"))
+
+    def deliver(self, recipient: str, subject: str, body: str) -> None:
+        import smtplib
+        from email.message import EmailMessage
+
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = self._sender, recipient, subject
+        message.set_content(body)
+        smtp_class = smtplib.SMTP_SSL if self._tls else smtplib.SMTP
+        try:
+            with smtp_class(self._host, self._port, timeout=10) as smtp:
+                if self._user:
+                    smtp.login(self._user, self._password or "")
+                smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryError(f"the e-mail server refused or could not be reached ({type(exc).__name__})") from None
+
+
+class WebhookSmsSender:
+    """POSTs ``{"to", "text"}`` as JSON to an SMS gateway's webhook."""
+
+    channel = "sms"
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+
+    def deliver(self, recipient: str, subject: str, body: str) -> None:
+        import httpx
+
+        try:
+            response = httpx.post(self._url, json={"to": recipient, "text": body}, timeout=10)
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"the SMS gateway could not be reached ({type(exc).__name__})") from None
+        if response.status_code >= 300:
+            raise DeliveryError(f"the SMS gateway answered HTTP {response.status_code}")

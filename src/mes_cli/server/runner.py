@@ -1,0 +1,70 @@
+"""Serving the app over HTTP with waitress.
+
+Waitress: pure Python (nothing to compile, installs anywhere pip does), a
+production-grade threaded WSGI server that buffers slow clients away from the
+application threads, runs on Linux, macOS and Windows, and needs no separate
+master process — the right weight for a reference server started from a CLI.
+(gunicorn is POSIX-only and pre-forks, which the embedded SQLite store does not
+need; granian needs a Rust build on unusual platforms.)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+from pathlib import Path
+from typing import Callable
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def admin_token_for(data_dir: Path, given: str | None) -> tuple[str, Path | None]:
+    """The admin token given, or one kept in DATA_DIR/admin-token (0600), created on first start."""
+    if given:
+        return given, None
+    path = data_dir / "admin-token"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(24) + "\n")
+    return path.read_text().strip(), path
+
+
+def serve(*, data_dir: Path, host: str, port: int, dev: bool, admin_token: str | None, threads: int,
+          public_url: str | None, smtp_url: str | None, sms_webhook: str | None,
+          say: Callable[[str], None]) -> None:
+    from waitress.server import create_server
+
+    from .http.app import create_app
+    from .settings import Settings
+    from .store.db import prepare_data_dir
+
+    data_dir = Path(data_dir)
+    prepare_data_dir(data_dir)
+    token, token_file = admin_token_for(data_dir, admin_token)
+    application = {}  # filled once the port is known: e-mailed links need the real URL
+    server = create_server(lambda environ, start: application["app"](environ, start), host=host, port=port,
+                           threads=threads, ident="mes-server", clear_untrusted_proxy_headers=True)
+    settings = Settings(data_dir=data_dir, dev=dev, admin_token=token, smtp_url=smtp_url,
+                        sms_webhook_url=sms_webhook,
+                        public_url=public_url or f"http://{host}:{server.effective_port}")
+    application["app"] = create_app(settings)
+    say(f"mes server listening on http://{host}:{server.effective_port} "
+        f"(data: {data_dir}{', development mode' if dev else ''})")
+    if token_file:
+        say(f"admin token: in {token_file}")
+    if host not in LOOPBACK:
+        say("warning: listening beyond loopback; put it behind TLS before real use.")
+
+    def stop(signum, frame):  # SIGTERM leaves the loop the way Ctrl-C does
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        say("mes server stopped.")

@@ -1,0 +1,164 @@
+"""Login in two steps, sessions, and logout (DOMAIN.md §3).
+
+Failed attempts (wrong password or wrong code) count per account; past
+``login_free_failures`` each new try must wait a delay that doubles, capped at
+``login_max_delay``; at ``login_lock_after`` consecutive failures the account is
+locked until the password is reset. The counter resets only on a full login.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+from ...contract import models as m
+from ...contract.errors import MesError
+from ...domain.codes import generate_otp, validate_otp
+from ...domain.contacts import mask_email, mask_mobile
+from ..clock import from_iso, to_iso
+from ..context import ServerContext
+from ..notify import Notification
+from ..security import new_token, token_hash
+from . import challenges, messages
+from .accounts import account_view
+from .common import person_by_id, seconds_until
+
+LOGIN_PURPOSE = "login"
+RESTART = "Start again with `mes login`."
+
+
+def _failure_delay(ctx: ServerContext, failures: int) -> dt.timedelta:
+    extra = failures - ctx.policy.login_free_failures
+    if extra < 0:
+        return dt.timedelta(0)
+    return min(dt.timedelta(seconds=2 ** min(extra, 20)), ctx.policy.login_max_delay)
+
+
+def _check_throttle(ctx: ServerContext, space: sqlite3.Row, now: dt.datetime) -> None:
+    failures = space["failed_logins"]
+    if failures >= ctx.policy.login_lock_after:
+        raise MesError("ACCOUNT_LOCKED", "This account is locked after too many failed logins; "
+                       "reset your password with `mes reset-password` to unlock it.")
+    delay = _failure_delay(ctx, failures)
+    last = from_iso(space["last_failed_at"])
+    if delay and last and now < last + delay:
+        wait = seconds_until(last + delay, now)
+        raise MesError("TOO_MANY_ATTEMPTS", f"Too many failed logins on this account; wait {wait} s before trying "
+                       "again.", {"retry_after_seconds": wait})
+
+
+def _record_failure(ctx: ServerContext, person_id: str, now: dt.datetime) -> None:
+    ctx.store.run("UPDATE spaces SET failed_logins = failed_logins + 1, last_failed_at = ? WHERE person_id = ?",
+                  (to_iso(now), person_id))
+
+
+def start(ctx: ServerContext, request: m.LoginRequest) -> m.LoginStarted:
+    now = ctx.clock.now()
+    identifier = request.identifier.strip()
+    space = ctx.store.one("SELECT * FROM spaces WHERE identifier = ?", (identifier,)) if identifier else None
+    if space is not None:
+        _check_throttle(ctx, space, now)
+    if not ctx.secrets.password_matches(request.password, space["password_hash"] if space else None):
+        if space is not None:
+            _record_failure(ctx, space["person_id"], now)
+        raise MesError("INVALID_CREDENTIALS", "Wrong identifier or password. Forgot one? `mes recover-id` or "
+                       "`mes reset-password`.")
+    if space["state"] != "active":
+        raise MesError("ACCOUNT_NOT_ACTIVE", "This space is not active; activate it with a provisional code "
+                       "(`mes activate`).")
+    person = person_by_id(ctx, space["person_id"])
+    login_id = new_token()
+    expires_at = now + ctx.policy.otp_validity
+    channel = request.channel
+    if channel == "totp":
+        if not space["totp_secret"]:
+            raise MesError("TOTP_NOT_ENROLLED", "No authenticator app is enrolled for this account; log in with "
+                           "--channel email or sms, then run `mes account totp enable`.")
+        challenges.create(ctx, challenge_id=login_id, purpose=LOGIN_PURPOSE, person_id=person["id"], channel=channel,
+                          destination=None, code=None, lifetime=ctx.policy.otp_validity, now=now)
+        return m.LoginStarted(login_id=login_id, channel=channel, sent_to=None, expires_at=expires_at,
+                              attempts_left=ctx.policy.otp_max_tries)
+    destination = person["email"] if channel == "email" else person["mobile"]
+    if not destination:
+        other = "sms" if channel == "email" else "email"
+        raise MesError("CHANNEL_UNAVAILABLE", f"No {'e-mail address' if channel == 'email' else 'mobile number'} is "
+                       f"on file for this account; use --channel {other}.", {"available": [other]})
+    code = generate_otp()
+    with ctx.store.transaction():
+        challenges.create(ctx, challenge_id=login_id, purpose=LOGIN_PURPOSE, person_id=person["id"], channel=channel,
+                          destination=destination, code=code, lifetime=ctx.policy.otp_validity, now=now)
+        subject, body = messages.one_time_code("connexion", code, int(ctx.policy.otp_validity.total_seconds() // 60))
+        ctx.outbox.send(Notification(channel, destination, subject, body, "login_code", code=code,
+                                     person_id=person["id"]))
+    sent_to = mask_email(destination) if channel == "email" else mask_mobile(destination)
+    return m.LoginStarted(login_id=login_id, channel=channel, sent_to=sent_to, expires_at=expires_at,
+                          attempts_left=ctx.policy.otp_max_tries)
+
+
+def _totp_verifier(ctx: ServerContext, space: sqlite3.Row, now: dt.datetime):
+    import pyotp
+
+    totp = pyotp.TOTP(space["totp_secret"])
+
+    def verify(code: str) -> bool:
+        return totp.verify(code, for_time=now, valid_window=1)
+
+    return verify
+
+
+def complete(ctx: ServerContext, request: m.LoginCode) -> m.SessionView:
+    now = ctx.clock.now()
+    code = validate_otp(request.code)
+    row = challenges.find(ctx, request.login_id, LOGIN_PURPOSE)
+    if not challenges.live(row, ctx, now):
+        raise MesError("LOGIN_EXPIRED", "This login attempt is over (expired, used, or too many wrong codes). "
+                       + RESTART)
+    space = ctx.store.one("SELECT * FROM spaces WHERE person_id = ?", (row["person_id"],))
+    _check_throttle(ctx, space, now)
+    verifier = _totp_verifier(ctx, space, now) if row["channel"] == "totp" else None
+    if verifier is not None and space["totp_secret"] is None:
+        raise MesError("TOTP_NOT_ENROLLED", "The authenticator app was removed from this account. " + RESTART)
+    outcome = challenges.check_code(ctx, row, code, now, verifier=verifier)
+    if not outcome.ok:
+        _record_failure(ctx, row["person_id"], now)
+        raise challenges.wrong_code_error(outcome, RESTART)
+    if space["state"] != "active":
+        raise MesError("ACCOUNT_NOT_ACTIVE", "This space is no longer active.")
+    token = new_token()
+    expires_at = now + ctx.policy.session_absolute
+    with ctx.store.transaction() as conn:
+        conn.execute("INSERT INTO sessions(token_hash, person_id, created_at, last_seen_at, expires_at)"
+                     " VALUES (?, ?, ?, ?, ?)", (token_hash(token), row["person_id"], to_iso(now), to_iso(now),
+                                                  to_iso(expires_at)))
+        conn.execute("UPDATE spaces SET failed_logins = 0, last_failed_at = NULL WHERE person_id = ?",
+                     (row["person_id"],))
+    return m.SessionView(token=token, expires_at=expires_at,
+                         idle_timeout_seconds=int(ctx.policy.session_idle.total_seconds()),
+                         identifier=space["identifier"])
+
+
+def authenticate(ctx: ServerContext, token: str | None) -> sqlite3.Row:
+    """The live session row for a bearer token; refreshes its idle deadline."""
+    if not token:
+        raise MesError("AUTH_REQUIRED", "You are not logged in; run `mes login` first.")
+    now = ctx.clock.now()
+    row = ctx.store.one("SELECT * FROM sessions WHERE token_hash = ?", (token_hash(token),))
+    if (row is None or row["revoked_at"] or now >= from_iso(row["expires_at"])
+            or now >= from_iso(row["last_seen_at"]) + ctx.policy.session_idle):
+        raise MesError("SESSION_EXPIRED", "Your session has expired or was closed; log in again with `mes login`.")
+    ctx.store.run("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", (to_iso(now), row["token_hash"]))
+    return row
+
+
+def logout(ctx: ServerContext, session: sqlite3.Row) -> None:
+    ctx.store.run("UPDATE sessions SET revoked_at = ? WHERE token_hash = ?",
+                  (to_iso(ctx.clock.now()), session["token_hash"]))
+
+
+def whoami(ctx: ServerContext, session: sqlite3.Row) -> m.WhoAmI:
+    now = ctx.clock.now()
+    idle_deadline = now + ctx.policy.session_idle
+    absolute = from_iso(session["expires_at"])
+    return m.WhoAmI(account=account_view(ctx, session["person_id"]),
+                    session_created_at=from_iso(session["created_at"]),
+                    session_expires_at=absolute, idle_expires_at=min(idle_deadline, absolute))

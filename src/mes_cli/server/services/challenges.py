@@ -1,0 +1,71 @@
+"""One-time codes bound to a purpose: login, contact verification, password reset.
+
+A challenge is a row keyed by the hash of a random id the client holds; the code
+(6 digits, or a random link token) is stored as a keyed hash. It expires, it is
+single use, and after ``otp_max_tries`` wrong codes it is void.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+
+from ...contract.errors import MesError
+from ..clock import from_iso, to_iso
+from ..context import ServerContext
+from ..security import token_hash
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a code check found; ``row`` is the challenge when the code was right."""
+
+    ok: bool
+    row: sqlite3.Row | None
+    attempts_left: int
+
+
+def create(ctx: ServerContext, *, challenge_id: str, purpose: str, person_id: str | None, channel: str,
+           destination: str | None, code: str | None, lifetime: dt.timedelta, now: dt.datetime,
+           parent: str | None = None) -> None:
+    ctx.store.run(
+        "INSERT INTO challenges(id_hash, purpose, person_id, parent, channel, destination, code_hash,"
+        " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (token_hash(challenge_id), purpose, person_id, parent, channel, destination,
+         ctx.secrets.code_hash(code) if code else None, to_iso(now), to_iso(now + lifetime)),
+    )
+
+
+def find(ctx: ServerContext, challenge_id: str, purpose: str) -> sqlite3.Row | None:
+    return ctx.store.one("SELECT * FROM challenges WHERE id_hash = ? AND purpose = ?",
+                         (token_hash(challenge_id), purpose))
+
+
+def live(row: sqlite3.Row | None, ctx: ServerContext, now: dt.datetime) -> bool:
+    return (row is not None and row["used_at"] is None and now < from_iso(row["expires_at"])
+            and row["tries"] < ctx.policy.otp_max_tries)
+
+
+def check_code(ctx: ServerContext, row: sqlite3.Row, code: str, now: dt.datetime,
+               verifier=None) -> Outcome:
+    """Checks a code against a live challenge, counting the try; marks it used when right."""
+    max_tries = ctx.policy.otp_max_tries
+    ok = verifier(code) if verifier else ctx.secrets.code_matches(code, row["code_hash"])
+    with ctx.store.transaction() as conn:
+        if ok:
+            cursor = conn.execute("UPDATE challenges SET used_at = ? WHERE id_hash = ? AND used_at IS NULL",
+                                  (to_iso(now), row["id_hash"]))
+            ok = cursor.rowcount == 1  # a concurrent request used it first
+            return Outcome(ok, row if ok else None, max_tries - row["tries"])
+        conn.execute("UPDATE challenges SET tries = tries + 1 WHERE id_hash = ?", (row["id_hash"],))
+    return Outcome(False, None, max(0, max_tries - row["tries"] - 1))
+
+
+def wrong_code_error(outcome: Outcome, restart_hint: str) -> MesError:
+    if outcome.attempts_left <= 0:
+        return MesError("TOO_MANY_ATTEMPTS", f"Too many wrong codes: this code no longer works. {restart_hint}",
+                        {"attempts_left": 0})
+    return MesError("INVALID_CODE",
+                    f"This code is not the one we sent; {outcome.attempts_left} attempt(s) left.",
+                    {"attempts_left": outcome.attempts_left})

@@ -1,0 +1,143 @@
+"""Provisional codes: issuing them, sending a new one on demand, checking one.
+
+A person has at most one live code: issuing a new one revokes the others.
+Codes are stored as keyed hashes and consumed when an activation or an
+opposition completes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+from ...contract import models as m
+from ...contract.errors import MesError
+from ...domain.card import validate_card_serial
+from ...domain.codes import generate_provisional_code, normalize_provisional_code
+from ...domain.contacts import mask_email, mask_mobile, validate_channel
+from ...domain.dates import parse_birth_date
+from ...domain.nir import validate_nir
+from ..clock import from_iso, to_iso
+from ..context import ServerContext
+from ..notify import Notification
+from . import messages
+from .common import Throttle, enforce_min_delay, person_by_nir, seconds_until
+
+NO_MATCH = (
+    "No space matches this NIR, Carte Vitale serial and date of birth together. "
+    "Check each of them (the serial is printed on the card: {where}); if they are right, call 3422."
+)
+WHERE_SERIAL = "top right of the front of a card with photo, top left of the back otherwise"
+
+
+def issue_provisional_code(ctx: ServerContext, person_id: str, channel: str, expires_at: dt.datetime,
+                           now: dt.datetime) -> str:
+    code = generate_provisional_code()
+    with ctx.store.transaction() as conn:
+        conn.execute(
+            "UPDATE provisional_codes SET revoked_at = ? WHERE person_id = ? AND used_at IS NULL AND revoked_at IS NULL",
+            (to_iso(now), person_id),
+        )
+        conn.execute(
+            "INSERT INTO provisional_codes(person_id, code_hash, channel, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (person_id, ctx.secrets.code_hash(code), channel, to_iso(now), to_iso(expires_at)),
+        )
+    return code
+
+
+def identification_throttle(ctx: ServerContext, nir: str) -> Throttle:
+    return Throttle(ctx, f"identify:{nir}", ctx.policy.enrolment_failure_window)
+
+
+def check_identification_allowed(ctx: ServerContext, nir: str, now: dt.datetime) -> Throttle:
+    """Refuses once a NIR has had too many failed identifications in the window."""
+    throttle = identification_throttle(ctx, nir)
+    if throttle.count(now) >= ctx.policy.enrolment_max_failures:
+        wait = seconds_until(throttle.retry_at(now), now)
+        raise MesError(
+            "TOO_MANY_ATTEMPTS",
+            f"Too many failed identifications for this NIR; wait {wait // 60 + 1} minutes and try again.",
+            {"retry_after_seconds": wait},
+        )
+    return throttle
+
+
+def identify(ctx: ServerContext, proof: m.IdentityProof, now: dt.datetime) -> sqlite3.Row:
+    """The person whose NIR, serial and date of birth all match, or NO_USER_FOUND.
+
+    The answer is the same whichever part is wrong, and every failure counts
+    against the NIR typed, registered or not.
+    """
+    nir = validate_nir(proof.nir)
+    serial = validate_card_serial(proof.card_serial)
+    birth = parse_birth_date(proof.birth_date, today=now.date())
+    throttle = check_identification_allowed(ctx, nir, now)
+    person = person_by_nir(ctx, nir)
+    if person is None or person["card_serial"] != serial or person["birth_date"] != birth.isoformat():
+        throttle.hit(now)
+        raise MesError("NO_USER_FOUND", NO_MATCH.format(where=WHERE_SERIAL))
+    return person
+
+
+def matching_code(ctx: ServerContext, person_id: str, raw_code: str, now: dt.datetime) -> sqlite3.Row | None:
+    """The person's code row that this code matches, whatever its state."""
+    code = normalize_provisional_code(raw_code)
+    digest = ctx.secrets.code_hash(code)
+    return ctx.store.one(
+        "SELECT * FROM provisional_codes WHERE person_id = ? AND code_hash = ? ORDER BY id DESC LIMIT 1",
+        (person_id, digest),
+    )
+
+
+def ensure_code_usable(row: sqlite3.Row, now: dt.datetime) -> None:
+    if row["used_at"]:
+        raise MesError("CODE_ALREADY_USED",
+                       "This provisional code has already been used; ask for a new one with `mes new-code`.")
+    if row["revoked_at"]:
+        raise MesError("CODE_EXPIRED",
+                       "This provisional code was replaced by a newer one; use the latest code you received.")
+    if now >= from_iso(row["expires_at"]):
+        raise MesError("CODE_EXPIRED",
+                       "This provisional code has expired; ask for a new one with `mes new-code`.")
+
+
+def request_new_code(ctx: ServerContext, request: m.NewCodeRequest) -> m.CodeSent:
+    now = ctx.clock.now()
+    channel = validate_channel(request.channel)
+    nir = validate_nir(request.nir)
+    enforce_min_delay(ctx, f"new-code:{nir}", now)
+    person = identify(ctx, request, now)
+    if person["deceased"]:
+        raise MesError("DECEASED_INDIVIDUAL", "This person is registered as deceased; no space can be activated.")
+    if person["state"] == "active":
+        raise MesError("ALREADY_ACTIVE",
+                       "This space is already active: log in with `mes login` (forgot it? `mes recover-id`).")
+    destination = person["email"] if channel == "email" else person["mobile"]
+    if destination is None:
+        available = [c for c, v in (("email", person["email"]), ("sms", person["mobile"])) if v]
+        if not available:
+            raise MesError(
+                "CONTACTS_NOT_FOUND",
+                "No e-mail or mobile number is on file for you, so no code can be sent. "
+                "Call 3422 to add one, or use FranceConnect+.",
+            )
+        raise MesError(
+            "CHANNEL_UNAVAILABLE",
+            f"No {'e-mail address' if channel == 'email' else 'mobile number'} is on file for you; "
+            f"ask with --channel {available[0]} instead.",
+            {"available": available},
+        )
+    expires_at = now + ctx.policy.on_demand_code_validity
+    with ctx.store.transaction():
+        code = issue_provisional_code(ctx, person["id"], channel, expires_at, now)
+        subject, body = messages.provisional_code(person["first_name"], code, expires_at)
+        ctx.outbox.send(Notification(channel, destination, subject, body, "provisional_code", code=code,
+                                     person_id=person["id"]))
+    sent_to = mask_email(destination) if channel == "email" else mask_mobile(destination)
+    delay = int(ctx.policy.new_code_min_delay.total_seconds())
+    return m.CodeSent(
+        status="sent", channel=channel, sent_to=sent_to, expires_at=expires_at, retry_after_seconds=delay,
+        message=f"A new provisional code was sent by {channel} to {sent_to}; the previous one no longer works. "
+                f"Nothing after 5 minutes? Ask again (at most once every {delay} s) or try the other channel.",
+    )

@@ -1,0 +1,121 @@
+"""The Assurance Maladie's registry: seeding insured persons and sending their letters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+from ...contract import models as m
+from ...contract.errors import MesError
+from ...domain.card import validate_card_serial
+from ...domain.contacts import validate_email, validate_mobile
+from ...domain.dates import parse_birth_date
+from ...domain.nir import validate_nir
+from ..clock import to_iso
+from ..context import ServerContext
+from ..notify import Notification
+from . import messages
+from .codes import issue_provisional_code
+from .common import new_id
+
+
+def _validated(person: m.PersonIn | m.ChildIn, today: dt.date, index: str) -> dict:
+    try:
+        nir = validate_nir(person.nir)
+        serial = person.card_serial
+        if serial is not None:
+            serial = validate_card_serial(serial, nir=nir, card_type=person.card_type)
+        birth = parse_birth_date(person.birth_date, today=today)
+        email = mobile = None
+        if isinstance(person, m.PersonIn):
+            email = validate_email(person.email) if person.email else None
+            mobile = validate_mobile(person.mobile) if person.mobile else None
+    except MesError as exc:
+        exc.details["person"] = index
+        exc.message = f"Person {index}: {exc.message}"
+        raise
+    if not person.first_name.strip() or not person.last_name.strip():
+        raise MesError("VALIDATION_ERROR", f"Person {index}: first_name and last_name must not be empty.",
+                       {"person": index})
+    return {
+        "nir": nir, "card_serial": serial, "card_type": person.card_type, "birth_date": birth,
+        "first_name": person.first_name.strip(), "last_name": person.last_name.strip(),
+        "email": email, "mobile": mobile,
+        "deceased": bool(getattr(person, "deceased", False)),
+    }
+
+
+def _insert_person(conn: sqlite3.Connection, ctx: ServerContext, data: dict, now: dt.datetime) -> str:
+    person_id = new_id("p")
+    try:
+        conn.execute(
+            "INSERT INTO persons(id, nir, birth_date, first_name, last_name, card_serial, card_type,"
+            " email, mobile, deceased, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (person_id, data["nir"], data["birth_date"].isoformat(), data["first_name"], data["last_name"],
+             data["card_serial"], data["card_type"], data["email"], data["mobile"], int(data["deceased"]),
+             to_iso(now)),
+        )
+    except sqlite3.IntegrityError:
+        raise MesError(
+            "NIR_ALREADY_REGISTERED",
+            f"A person with NIR ending in {data['nir'][-4:]} is already in the registry; each NIR is registered once.",
+            {"nir_suffix": data["nir"][-4:]},
+        ) from None
+    conn.execute(
+        "INSERT INTO spaces(person_id, state, letter_sent_at, opens_at) VALUES (?, 'pending', ?, ?)",
+        (person_id, to_iso(now), to_iso(now + ctx.policy.opening_delay)),
+    )
+    return person_id
+
+
+def _send_letter(ctx: ServerContext, person_id: str, data: dict, now: dt.datetime,
+                 addressee: dict | None = None) -> str | None:
+    """The information letter with a provisional code: by e-mail when one is on file, else by post.
+
+    For a child, the letter goes to the legal representative (``addressee``).
+    Deceased persons get no letter.
+    """
+    if data["deceased"]:
+        return None
+    to = addressee or data
+    expires_at = now + ctx.policy.letter_code_validity
+    code = issue_provisional_code(ctx, person_id, "letter", expires_at, now)
+    if addressee:
+        subject, body = messages.child_letter(to["first_name"], data["first_name"], code, expires_at)
+    else:
+        subject, body = messages.information_letter(
+            data["first_name"], code, now + ctx.policy.opening_delay, expires_at)
+    channel = "email" if to["email"] else "letter"
+    recipient = to["email"] or f"{to['first_name']} {to['last_name']} (courrier postal)"
+    ctx.outbox.send(Notification(channel, recipient, subject, body, "information_letter", code=code,
+                                 person_id=person_id))
+    return channel
+
+
+def seed(ctx: ServerContext, request: m.SeedRequest) -> m.SeedResponse:
+    """Adds persons (and their children) to the registry, all or nothing."""
+    now = ctx.clock.now()
+    today = now.date()
+    validated = []
+    for i, person in enumerate(request.persons):
+        children = [_validated(child, today, f"#{i + 1}, child #{j + 1}") for j, child in enumerate(person.children)]
+        validated.append((_validated(person, today, f"#{i + 1}"), children))
+    out: list[m.SeededPerson] = []
+    with ctx.store.transaction() as conn:
+        for data, children in validated:
+            person_id = _insert_person(conn, ctx, data, now)
+            channel = _send_letter(ctx, person_id, data, now)
+            out.append(_seeded(person_id, data, channel))
+            for child in children:
+                child_id = _insert_person(conn, ctx, child, now)
+                conn.execute("INSERT INTO representatives(child_id, parent_id) VALUES (?, ?)", (child_id, person_id))
+                child_channel = _send_letter(ctx, child_id, child, now, addressee=data)
+                out.append(_seeded(child_id, child, child_channel, represented_by=person_id))
+    return m.SeedResponse(persons=out)
+
+
+def _seeded(person_id: str, data: dict, channel: str | None, represented_by: str | None = None) -> m.SeededPerson:
+    return m.SeededPerson(
+        id=person_id, nir=data["nir"], first_name=data["first_name"], last_name=data["last_name"],
+        birth_date=data["birth_date"], state="pending", letter_channel=channel, represented_by=represented_by,
+    )

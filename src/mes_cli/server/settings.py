@@ -1,0 +1,51 @@
+"""Settings of the reference server, with the [ours] choices of DOMAIN.md kept configurable."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+WEEK = dt.timedelta(weeks=1)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Durations and limits of DOMAIN.md §2–3 ([official] unless noted)."""
+
+    letter_code_validity: dt.timedelta = 6 * WEEK
+    on_demand_code_validity: dt.timedelta = dt.timedelta(hours=72)  # [ours]
+    opening_delay: dt.timedelta = 6 * WEEK  # CSP R1111-28
+    new_code_min_delay: dt.timedelta = dt.timedelta(seconds=30)
+    enrolment_validity: dt.timedelta = dt.timedelta(minutes=30)  # [ours]
+    enrolment_max_failures: int = 5  # identification failures per NIR per window [ours]
+    enrolment_failure_window: dt.timedelta = dt.timedelta(minutes=15)  # [ours]
+    otp_validity: dt.timedelta = dt.timedelta(minutes=10)
+    otp_max_tries: int = 5
+    login_free_failures: int = 5  # failures before delays grow [standard]
+    login_max_delay: dt.timedelta = dt.timedelta(minutes=15)  # [ours]
+    login_lock_after: int = 100  # NIST: never more than 100 consecutive failures
+    session_idle: dt.timedelta = dt.timedelta(hours=2)
+    session_absolute: dt.timedelta = dt.timedelta(hours=12)
+    reset_link_validity: dt.timedelta = dt.timedelta(minutes=30)  # [ours]
+    archive_retention_years: int = 10  # CSP R1111-36
+    deletion_delay_months: int = 3
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19 * 1024
+    argon2_parallelism: int = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    dev: bool = False
+    admin_token: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    max_body_bytes: int = 1_000_000
+    policy: Policy = field(default_factory=Policy)
+    smtp_url: str | None = None
+    sms_webhook_url: str | None = None
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "mes.sqlite3"

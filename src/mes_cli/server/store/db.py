@@ -1,0 +1,115 @@
+"""SQLite access: one connection per thread, WAL, explicit write transactions.
+
+Write transactions start with ``BEGIN IMMEDIATE`` so that two processes or
+threads serving the same data directory serialise their writes instead of
+failing half-way; reads run outside transactions and see committed data only.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from ...contract.errors import MesError
+from .schema import MIGRATIONS
+
+
+def prepare_data_dir(directory: Path) -> None:
+    """Creates the data directory (0700) or fails with what to do about it."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise MesError(
+            "STORAGE_UNAVAILABLE",
+            f"Cannot create the data directory {directory}: {exc.strerror}. "
+            "Choose a writable directory with --data-dir or MES_HOME.",
+        ) from None
+    if not os.access(directory, os.W_OK):
+        raise MesError(
+            "STORAGE_UNAVAILABLE",
+            f"The data directory {directory} is not writable. "
+            "Fix its permissions or choose another one with --data-dir or MES_HOME.",
+        )
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._prepare_directory()
+        self._migrate()
+
+    # -- connections -------------------------------------------------------------
+
+    def _prepare_directory(self) -> None:
+        prepare_data_dir(self.path.parent)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction; nested use joins the outer one."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        if not self.path.exists():
+            self.path.touch(mode=0o600)
+        with self.transaction() as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+
+    # -- small helpers -----------------------------------------------------------
+
+    def one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+        return self.conn.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def run(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.one("SELECT value FROM meta WHERE key = ?", (key,))
+        return row["value"] if row else default
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self.run(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, str(value)),
+        )

@@ -1,0 +1,116 @@
+"""The database schema, as an ordered list of migrations.
+
+``PRAGMA user_version`` records how many have been applied; a migration runs in
+the same transaction that bumps the version, so a crash leaves the schema either
+before or after it. The SQL stays portable (no SQLite-only types) so that a
+PostgreSQL backend can follow.
+"""
+
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE persons (
+        id          TEXT PRIMARY KEY,
+        nir         TEXT NOT NULL UNIQUE,
+        birth_date  TEXT NOT NULL,
+        first_name  TEXT NOT NULL,
+        last_name   TEXT NOT NULL,
+        card_serial TEXT,
+        card_type   TEXT NOT NULL,
+        email       TEXT,
+        mobile      TEXT,
+        deceased    INTEGER NOT NULL DEFAULT 0,
+        created_at  TEXT NOT NULL
+    );
+    CREATE TABLE representatives (
+        child_id  TEXT NOT NULL REFERENCES persons(id),
+        parent_id TEXT NOT NULL REFERENCES persons(id),
+        PRIMARY KEY (child_id, parent_id)
+    );
+    CREATE TABLE spaces (
+        person_id           TEXT PRIMARY KEY REFERENCES persons(id),
+        state               TEXT NOT NULL,
+        letter_sent_at      TEXT NOT NULL,
+        opens_at            TEXT NOT NULL,
+        identifier          TEXT UNIQUE,
+        password_hash       TEXT,
+        activated_at        TEXT,
+        opposed_at          TEXT,
+        opposition_ref      TEXT,
+        closed_at           TEXT,
+        delete_after        TEXT,
+        totp_secret         TEXT,
+        totp_pending_secret TEXT,
+        failed_logins       INTEGER NOT NULL DEFAULT 0,
+        last_failed_at      TEXT
+    );
+    CREATE TABLE provisional_codes (
+        id          INTEGER PRIMARY KEY,
+        person_id   TEXT NOT NULL REFERENCES persons(id),
+        code_hash   TEXT NOT NULL,
+        channel     TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        expires_at  TEXT NOT NULL,
+        used_at     TEXT,
+        revoked_at  TEXT
+    );
+    CREATE INDEX provisional_codes_person ON provisional_codes(person_id, created_at);
+    CREATE TABLE enrolments (
+        id_hash        TEXT PRIMARY KEY,
+        person_id      TEXT NOT NULL REFERENCES persons(id),
+        code_id        INTEGER NOT NULL REFERENCES provisional_codes(id),
+        created_at     TEXT NOT NULL,
+        expires_at     TEXT NOT NULL,
+        email          TEXT,
+        mobile         TEXT,
+        email_verified INTEGER NOT NULL DEFAULT 1,
+        mobile_verified INTEGER NOT NULL DEFAULT 1,
+        completed_at   TEXT
+    );
+    CREATE TABLE challenges (
+        id_hash     TEXT PRIMARY KEY,
+        purpose     TEXT NOT NULL,
+        person_id   TEXT REFERENCES persons(id),
+        parent      TEXT,
+        channel     TEXT NOT NULL,
+        destination TEXT,
+        code_hash   TEXT,
+        created_at  TEXT NOT NULL,
+        expires_at  TEXT NOT NULL,
+        tries       INTEGER NOT NULL DEFAULT 0,
+        used_at     TEXT
+    );
+    CREATE INDEX challenges_parent ON challenges(parent, purpose);
+    CREATE TABLE sessions (
+        token_hash   TEXT PRIMARY KEY,
+        person_id    TEXT NOT NULL REFERENCES persons(id),
+        created_at   TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        expires_at   TEXT NOT NULL,
+        revoked_at   TEXT
+    );
+    CREATE INDEX sessions_person ON sessions(person_id);
+    CREATE TABLE outbox (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at TEXT NOT NULL,
+        channel    TEXT NOT NULL,
+        recipient  TEXT NOT NULL,
+        subject    TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        code       TEXT,
+        link       TEXT,
+        person_id  TEXT
+    );
+    CREATE INDEX outbox_recipient ON outbox(recipient, id);
+    CREATE TABLE throttles (
+        key        TEXT PRIMARY KEY,
+        count      INTEGER NOT NULL,
+        first_at   TEXT NOT NULL,
+        last_at    TEXT NOT NULL
+    );
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+]
