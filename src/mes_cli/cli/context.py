@@ -27,8 +27,11 @@ class AppContext:
         if self._config is None:
             from ..client.config import resolve
 
+            timeout = self.env.get("MES_TIMEOUT")
             self._config = resolve(self.api_url or self.env.get("MES_API_URL"),
-                                   home=self.home or _home_from(self.env))
+                                   home=self.home or _home_from(self.env),
+                                   admin_token=self.env.get("MES_ADMIN_TOKEN"),
+                                   timeout=float(timeout) if timeout else None)
         return self._config
 
     @property

@@ -50,6 +50,7 @@ class ClientConfig:
 
 def resolve(api_url: str | None = None, home: Path | None = None, admin_token: str | None = None,
             timeout: float | None = None) -> ClientConfig:
+    """Explicit values win; what is missing comes from the environment, then the defaults."""
     url = api_url or os.environ.get("MES_API_URL") or LOCAL
     if url != LOCAL and not url.startswith(("http://", "https://")):
         from ..contract.errors import MesError

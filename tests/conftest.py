@@ -1,0 +1,33 @@
+"""Shared fixtures: every CLI scenario runs in-process (embedded server) and against a real server."""
+
+from __future__ import annotations
+
+import pytest
+
+from support.cli import Mes
+from support.server import ADMIN_TOKEN, start_server
+
+
+@pytest.fixture(scope="session")
+def real_server(tmp_path_factory):
+    server = start_server(tmp_path_factory.mktemp("server-data"))
+    yield server
+    assert server.stop() == 0, "the server did not shut down cleanly on SIGTERM"
+
+
+@pytest.fixture(params=["local", "remote"])
+def mes(request, tmp_path):
+    """`mes` for one person's home; the server is embedded or a real `mes server run` on loopback."""
+    if request.param == "local":
+        cli = Mes(home=tmp_path / "home")
+    else:
+        server = request.getfixturevalue("real_server")
+        cli = Mes(home=tmp_path / "home", api_url=server.url, admin_token=ADMIN_TOKEN)
+    yield cli
+    cli("server", "clock", "--reset")
+
+
+@pytest.fixture
+def local_mes(tmp_path):
+    """`mes` on the embedded server only (for tests about local files and the embedded store)."""
+    return Mes(home=tmp_path / "home")

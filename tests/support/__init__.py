@@ -1,0 +1,1 @@
+"""Test support: building persons, driving the CLI in-process or against a real server."""
