@@ -102,6 +102,7 @@ def test_new_code_refusals_name_the_cause(mes):
     result = mes("new-code", *identity_args(no_mobile), "--channel", "sms")
     assert result.exit_code == 6 and "CHANNEL_UNAVAILABLE" in result.stderr and "--channel email" in result.stderr
     deceased = seed(mes, deceased=True)
+    assert deceased["code"] is None  # no letter is sent to a deceased person
     result = mes("new-code", *identity_args(deceased))
     assert result.exit_code == 4 and "DECEASED_INDIVIDUAL" in result.stderr
 
@@ -307,14 +308,22 @@ def test_space_opens_by_itself_after_six_weeks(mes):
 
 
 def test_totp_login_for_unattended_scripts(mes):
+    import time
+
     import pyotp
 
     p = active_person(mes)
     enrolment = mes.ok("account", "totp", "enable")
     secret = enrolment["secret"]
     assert enrolment["otpauth_uri"].startswith("otpauth://totp/")
-    mes.ok("account", "totp", "confirm", "--code", pyotp.TOTP(secret).now())
+    # Confirm with the previous time step's code (accepted: one step of drift), so that the
+    # current step is still unused for the login below.
+    previous = pyotp.TOTP(secret).at(time.time() - 30)
+    mes.ok("account", "totp", "confirm", "--code", previous)
     mes.ok("logout")
+    replay = mes("login", "--identifier", p["identifier"], "--password-stdin", "--channel", "totp",
+                 "--code", previous, stdin=p["password"] + "\n")
+    assert replay.exit_code == 6 and "INVALID_CODE" in replay.stderr, "a TOTP code must not work twice"
     mes.ok("login", "--identifier", p["identifier"], "--password-stdin", "--channel", "totp",
            stdin=p["password"] + "\n", env={"MES_TOTP_SECRET": secret})
     assert mes.ok("whoami")["totp_enabled"] is True

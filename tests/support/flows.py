@@ -21,7 +21,12 @@ def seed(mes: Mes, **overrides) -> dict:
 
 
 def last_message(mes: Mes, to: str) -> dict | None:
-    return mes.ok("outbox", "--to", to, "--last")
+    """The newest outbox message to this recipient (None when nothing was sent)."""
+    result = mes("outbox", "--to", to, "--last")
+    if result.exit_code == 7:
+        return None
+    assert result.exit_code == 0, result
+    return result.json
 
 
 def identity_args(p: dict) -> list[str]:

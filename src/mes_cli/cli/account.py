@@ -264,8 +264,14 @@ def login(
                   "expires_at": started.expires_at}, fmt)
         return
     app.say(NO_CODE_HINT.format(again="Ctrl-C, then mes login", other=other))
-    code = app.ask(None, flag="--code", prompt="Code", check=validate_otp)
-    _complete_login(app, started.login_id, code, fmt)
+    while True:  # on a terminal, a mistyped code is asked again while attempts remain
+        code = app.ask(None, flag="--code", prompt="Code", check=validate_otp)
+        try:
+            return _complete_login(app, started.login_id, code, fmt)
+        except MesError as exc:
+            if exc.code != "INVALID_CODE":
+                raise
+            app.say(f"  ✗ {exc.message}")
 
 
 def _totp_now(app: AppContext) -> str | None:

@@ -166,7 +166,11 @@ def outbox(
     page = app.client.outbox(to=to, limit=1 if last else limit)
     messages = page.messages
     if last:
-        app.emit(messages[-1] if messages else None, fmt)
+        if not messages:
+            from ..contract.errors import MesError
+
+            raise MesError("NOT_FOUND", "Nothing was sent" + (f" to {to}" if to else "") + " yet.")
+        app.emit(messages[-1], fmt)
         return
     app.emit(messages, fmt, columns=None)
 

@@ -12,7 +12,7 @@ from ...domain.codes import validate_otp
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
 from ..notify import Notification
-from . import messages
+from . import messages, totp
 from .common import effective_state, person_by_id, space_of
 
 TOTP_ISSUER = "Mon espace santé"
@@ -93,18 +93,17 @@ def totp_begin(ctx: ServerContext, person_id: str) -> m.TotpEnrolment:
 
 
 def totp_confirm(ctx: ServerContext, person_id: str, request: m.TotpConfirm) -> m.TotpStatus:
-    import pyotp
-
     code = validate_otp(request.code)
     space = space_of(ctx, person_id)
     secret = space["totp_pending_secret"]
     if not secret:
         raise MesError("TOTP_NOT_ENROLLED", "No authenticator enrolment is waiting; run `mes account totp enable`.")
-    if not pyotp.TOTP(secret).verify(code, for_time=ctx.clock.now(), valid_window=1):
+    step = totp.matching_step(secret, code, ctx.clock.now())
+    if step is None:
         raise MesError("INVALID_CODE", "This code is not the one your authenticator app shows now; "
                        "check the app's clock and try the current code.")
-    ctx.store.run("UPDATE spaces SET totp_secret = ?, totp_pending_secret = NULL WHERE person_id = ?",
-                  (secret, person_id))
+    ctx.store.run("UPDATE spaces SET totp_secret = ?, totp_pending_secret = NULL, totp_last_step = ?"
+                  " WHERE person_id = ?", (secret, step, person_id))
     return m.TotpStatus(totp_enabled=True)
 
 

@@ -19,7 +19,7 @@ from ..clock import from_iso, to_iso
 from ..context import ServerContext
 from ..notify import Notification
 from ..security import new_token, token_hash
-from . import challenges, messages
+from . import challenges, messages, totp
 from .accounts import account_view
 from .common import person_by_id, seconds_until
 
@@ -96,12 +96,14 @@ def start(ctx: ServerContext, request: m.LoginRequest) -> m.LoginStarted:
 
 
 def _totp_verifier(ctx: ServerContext, space: sqlite3.Row, now: dt.datetime):
-    import pyotp
-
-    totp = pyotp.TOTP(space["totp_secret"])
+    """A code check that also remembers the step used, so that a code cannot be replayed."""
 
     def verify(code: str) -> bool:
-        return totp.verify(code, for_time=now, valid_window=1)
+        step = totp.matching_step(space["totp_secret"], code, now, after_step=space["totp_last_step"])
+        if step is None:
+            return False
+        ctx.store.run("UPDATE spaces SET totp_last_step = ? WHERE person_id = ?", (step, space["person_id"]))
+        return True
 
     return verify
 

@@ -49,17 +49,25 @@ def live(row: sqlite3.Row | None, ctx: ServerContext, now: dt.datetime) -> bool:
 
 def check_code(ctx: ServerContext, row: sqlite3.Row, code: str, now: dt.datetime,
                verifier=None) -> Outcome:
-    """Checks a code against a live challenge, counting the try; marks it used when right."""
+    """Checks a code against a challenge; marks it used when right.
+
+    The try is counted *before* the code is compared, in the same transaction,
+    so that parallel guesses cannot get more than ``otp_max_tries`` comparisons.
+    """
     max_tries = ctx.policy.otp_max_tries
-    ok = verifier(code) if verifier else ctx.secrets.code_matches(code, row["code_hash"])
     with ctx.store.transaction() as conn:
+        counted = conn.execute(
+            "UPDATE challenges SET tries = tries + 1 WHERE id_hash = ? AND used_at IS NULL AND tries < ?",
+            (row["id_hash"], max_tries),
+        )
+        if counted.rowcount != 1:
+            return Outcome(False, None, 0)
+        tries = conn.execute("SELECT tries FROM challenges WHERE id_hash = ?", (row["id_hash"],)).fetchone()[0]
+        ok = verifier(code) if verifier else ctx.secrets.code_matches(code, row["code_hash"])
         if ok:
-            cursor = conn.execute("UPDATE challenges SET used_at = ? WHERE id_hash = ? AND used_at IS NULL",
-                                  (to_iso(now), row["id_hash"]))
-            ok = cursor.rowcount == 1  # a concurrent request used it first
-            return Outcome(ok, row if ok else None, max_tries - row["tries"])
-        conn.execute("UPDATE challenges SET tries = tries + 1 WHERE id_hash = ?", (row["id_hash"],))
-    return Outcome(False, None, max(0, max_tries - row["tries"] - 1))
+            conn.execute("UPDATE challenges SET used_at = ? WHERE id_hash = ?", (to_iso(now), row["id_hash"]))
+            return Outcome(True, row, max_tries - tries)
+    return Outcome(False, None, max_tries - tries)
 
 
 def wrong_code_error(outcome: Outcome, restart_hint: str) -> MesError:

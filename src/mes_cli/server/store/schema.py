@@ -113,4 +113,8 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # A TOTP code is accepted once: the last time step used is remembered.
+    """
+    ALTER TABLE spaces ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
