@@ -72,10 +72,10 @@ def _confirm_contacts(app: AppContext, started, email: str | None, mobile: str |
     app.say(f"Contacts on file: e-mail {current.email or '—'}, mobile {current.mobile or '—'}.")
     if email is None and mobile is None and app.env.interactive:
         if not typer.confirm("Keep these contacts?", default=True, err=True):
-            email = app.ask(None, flag="--email", prompt="E-mail (empty to keep)", check=lambda v: v and
-                            validate_email(v) or None) or None
-            mobile = app.ask(None, flag="--mobile", prompt="Mobile (empty to keep)", check=lambda v: v and
-                             validate_mobile(v) or None) or None
+            email = app.ask(None, flag="--email", prompt="E-mail (empty to keep)", check=_optional(validate_email),
+                            allow_empty=True)
+            mobile = app.ask(None, flag="--mobile", prompt="Mobile (empty to keep)", check=_optional(validate_mobile),
+                             allow_empty=True)
     email = validate_email(email) if email else None
     mobile = validate_mobile(mobile) if mobile else None
     if email in (None, current.email) and mobile in (None, current.mobile):
@@ -85,6 +85,11 @@ def _confirm_contacts(app: AppContext, started, email: str | None, mobile: str |
     for channel, where in pending.sent_to.items():
         app.say(f"A verification code was sent by {channel} to {where}.")
     return pending.to_verify
+
+
+def _optional(validate):
+    """A prompt check where an empty answer means 'keep what is on file'."""
+    return lambda raw: validate(raw) if raw else None
 
 
 def _verify_contacts(app: AppContext, enrolment_id: str, to_verify: list[str], email_code, sms_code) -> list[str]:

@@ -79,7 +79,7 @@ class AppContext:
     # -- how to ask ----------------------------------------------------------------
 
     def ask(self, value: Any, *, flag: str, prompt: str, secret: bool = False, help: str | None = None,
-            check: Callable[[str], Any] | None = None, confirm: bool = False) -> Any:
+            check: Callable[[str], Any] | None = None, confirm: bool = False, allow_empty: bool = False) -> Any:
         """The value given by flag, else a prompt on a terminal, else a clear error naming the flag.
 
         With ``check``, a prompt asks again until the answer passes; a flag
@@ -95,7 +95,8 @@ class AppContext:
         if help:
             self.say(help)
         while True:
-            answer = typer.prompt(prompt, hide_input=secret, confirmation_prompt=confirm, err=True).strip()
+            answer = typer.prompt(prompt, hide_input=secret, confirmation_prompt=confirm, err=True,
+                                  default="" if allow_empty else None, show_default=False).strip()
             if check is None:
                 return answer
             try:

@@ -105,8 +105,6 @@ def ensure_code_usable(row: sqlite3.Row, now: dt.datetime) -> None:
 def request_new_code(ctx: ServerContext, request: m.NewCodeRequest) -> m.CodeSent:
     now = ctx.clock.now()
     channel = validate_channel(request.channel)
-    nir = validate_nir(request.nir)
-    enforce_min_delay(ctx, f"new-code:{nir}", now)
     person = identify(ctx, request, now)
     if person["deceased"]:
         raise MesError("DECEASED_INDIVIDUAL", "This person is registered as deceased; no space can be activated.")
@@ -129,7 +127,8 @@ def request_new_code(ctx: ServerContext, request: m.NewCodeRequest) -> m.CodeSen
             {"available": available},
         )
     expires_at = now + ctx.policy.on_demand_code_validity
-    with ctx.store.transaction():
+    with ctx.store.transaction():  # a failed delivery undoes all: no code, and no wait before retrying
+        enforce_min_delay(ctx, f"new-code:{person['nir']}", now)
         code = issue_provisional_code(ctx, person["id"], channel, expires_at, now)
         subject, body = messages.provisional_code(person["first_name"], code, expires_at)
         ctx.outbox.send(Notification(channel, destination, subject, body, "provisional_code", code=code,
