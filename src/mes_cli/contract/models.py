@@ -321,3 +321,57 @@ class TotpStatus(Struct):
 
 def encode(obj) -> bytes:
     return msgspec.json.encode(obj)
+
+
+# --- documents -------------------------------------------------------------------
+
+UploadedBy = Literal["person", "professional", "system"]
+
+
+class Category(Struct):
+    code: str
+    label: str
+
+
+class CategoryList(Struct):
+    categories: list[Category]
+
+
+class DocumentView(Struct):
+    id: str
+    profile_id: str
+    title: str
+    category: str
+    category_label: str
+    document_date: dt.date | None
+    author: str | None
+    uploaded_by: UploadedBy
+    media_type: str
+    size: int
+    sha256: str
+    hidden: bool
+    created_at: dt.datetime
+
+
+class UploadResult(Struct):
+    created: bool
+    document: DocumentView
+
+
+class DocumentPage(Struct):
+    documents: list[DocumentView]
+    next_cursor: str | None
+
+
+class DocumentPatch(Base):
+    hidden: bool | None = None
+    title: Annotated[str, Meta(max_length=200)] | None = None
+    category: Annotated[str, Meta(max_length=40)] | None = None
+
+
+class LookupRequest(Base):
+    idempotency_keys: Annotated[list[Annotated[str, Meta(max_length=200)]], Meta(max_length=1000)]
+
+
+class LookupResult(Struct):
+    existing: dict[str, DocumentView]

@@ -41,7 +41,8 @@ class Settings:
     dev: bool = False
     admin_token: str | None = None
     public_url: str = "http://127.0.0.1:8000"
-    max_body_bytes: int = 1_000_000
+    max_body_bytes: int = 1_000_000  # JSON bodies
+    max_document_bytes: int = 5_000_000  # DOMAIN.md §5
     policy: Policy = field(default_factory=Policy)
     smtp_url: str | None = None
     sms_webhook_url: str | None = None

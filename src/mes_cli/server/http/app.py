@@ -23,6 +23,7 @@ from ...contract import models as m
 from ...contract.errors import CATALOGUE, MesError
 from ..context import ServerContext
 from ..services import auth
+from ..services.documents import FileResult
 from ..settings import Settings
 from .openapi import build_openapi
 from .routes import OPERATIONS, Operation
@@ -34,9 +35,17 @@ _FALCON_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_
 
 @dataclass
 class Call:
+    """What a handler receives: the decoded body, the session, query and path parameters.
+
+    Operations declared with ``raw_body`` get the request itself in ``request``
+    to stream the body (document uploads) instead of a decoded ``body``.
+    """
+
     body: Any = None
     session: Any = None
     query: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    request: Any = None
 
 
 def _error_body(code: str, message: str, details: dict, request_id: str) -> bytes:
@@ -67,20 +76,37 @@ class OperationsResource:
         self._ctx = ctx
         self._operations = operations
 
-    def _dispatch(self, req: falcon.Request, resp: falcon.Response) -> None:
+    def _dispatch(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
         operation = self._operations.get(req.method)
         if operation is None:
             raise MesError("METHOD_NOT_ALLOWED", f"{req.method} is not allowed on {req.path}; allowed: "
                            f"{', '.join(sorted(self._operations))}.")
-        call = Call(query=self._query(req, operation))
+        call = Call(query=self._query(req, operation), params=params)
         self._check_access(req, operation, call)
-        if operation.request is not None:
+        if operation.raw_body:
+            call.request = req
+        elif operation.request is not None:
             call.body = self._decode(req, operation.request)
         result = operation.handler(self._ctx, call)
-        resp.status = operation.status
+        if isinstance(result, FileResult):
+            return self._send_file(resp, result)
+        resp.status = operation.status_of(result)
         if result is not None:
             resp.content_type = falcon.MEDIA_JSON
             resp.data = msgspec.json.encode(result)
+
+    @staticmethod
+    def _send_file(resp: falcon.Response, result: FileResult) -> None:
+        try:
+            handle = open(result.path, "rb")
+        except FileNotFoundError:
+            raise MesError("STORAGE_UNAVAILABLE", "The document's bytes are missing from the store; "
+                           "the server's administrator must restore them from a backup.") from None
+        resp.content_type = result.media_type
+        resp.content_length = result.size
+        resp.set_header("X-Content-SHA256", result.sha256)
+        resp.downloadable_as = result.filename
+        resp.stream = handle
 
     on_get = on_post = on_put = on_delete = on_patch = _dispatch
 
@@ -110,6 +136,11 @@ class OperationsResource:
                     raise MesError("VALIDATION_ERROR", f"Query parameter {name!r} must be a whole number from 1 "
                                    "to 10000.", {"field": name})
                 values[name] = int(raw)
+            elif kind is bool:
+                if raw.lower() not in ("true", "false", "1", "0"):
+                    raise MesError("VALIDATION_ERROR", f"Query parameter {name!r} must be true or false.",
+                                   {"field": name})
+                values[name] = raw.lower() in ("true", "1")
             else:
                 values[name] = raw[:200]
         return values

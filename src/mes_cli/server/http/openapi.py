@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -11,6 +12,11 @@ from ...contract import models as m
 from ...contract.errors import CATALOGUE
 
 REF = "#/components/schemas/{name}"
+_QUERY_SCHEMAS = {
+    int: {"type": "integer", "minimum": 1, "maximum": 10000},
+    bool: {"type": "boolean"},
+    str: {"type": "string", "maxLength": 200},
+}
 
 _ACCESS_TEXT = {
     "session": "Needs a session: `Authorization: Bearer <token>`.",
@@ -44,18 +50,23 @@ def build_openapi() -> dict[str, Any]:
             entry["security"] = [{"bearer": []}]
         elif op.access == "admin":
             entry["security"] = [{"adminToken": []}]
-        if op.request is not None:
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        if op.raw_body:
+            entry["requestBody"] = {"required": True, "content": {op.raw_media: binary}}
+        elif op.request is not None:
             entry["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": schema_of[op.request]}}}
-        if op.query:
-            entry["parameters"] = [
-                {"name": name, "in": "query", "required": False, "description": doc,
-                 "schema": {"type": "integer", "minimum": 1, "maximum": 10000} if kind is int else {"type": "string"}}
-                for name, kind, doc in op.query
-            ]
+        parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                      for name in re.findall(r"{(\w+)}", op.path)]
+        parameters += [{"name": name, "in": "query", "required": False, "description": doc,
+                        "schema": _QUERY_SCHEMAS[kind]} for name, kind, doc in op.query]
+        if parameters:
+            entry["parameters"] = parameters
         ok: dict[str, Any] = {"description": "OK"}
         if op.response is not None:
             ok["content"] = {"application/json": {"schema": schema_of[op.response]}}
+        elif op.raw_media and not op.raw_body:
+            ok["content"] = {op.raw_media: binary}
         entry["responses"][str(op.status)] = ok
         paths.setdefault(op.path, {})[op.method.lower()] = entry
     return {

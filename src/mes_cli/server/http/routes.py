@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Literal
-
 from ...contract import models as m
 from ..services import accounts, auth, codes, enrolment, recovery, registry
-from . import dev
-
-Access = Literal["public", "session", "admin", "dev"]
-
-
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    path: str
-    operation_id: str
-    summary: str
-    tag: str
-    handler: Callable[..., Any]
-    request: type | None = None
-    response: type | None = None
-    access: Access = "public"
-    status: int = 200
-    query: tuple[tuple[str, type, str], ...] = ()
-
+from . import dev, documents
+from .operation import Operation
 
 def _session(fn):
     """Adapts a service taking a person id to the (ctx, call) shape."""
@@ -86,4 +66,5 @@ OPERATIONS: list[Operation] = [
               "account", _session(accounts.totp_confirm), m.TotpConfirm, m.TotpStatus, access="session"),
     Operation("POST", "/v1/account/totp/disable", "disableTotp", "Remove the authenticator (password required)",
               "account", _session(accounts.totp_disable), m.PasswordCheck, m.TotpStatus, access="session"),
+    *documents.OPERATIONS,
 ]

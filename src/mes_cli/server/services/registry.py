@@ -119,3 +119,9 @@ def _seeded(person_id: str, data: dict, channel: str | None, represented_by: str
         id=person_id, nir=data["nir"], first_name=data["first_name"], last_name=data["last_name"],
         birth_date=data["birth_date"], state="pending", letter_channel=channel, represented_by=represented_by,
     )
+
+
+def existing_person(ctx: ServerContext, person_id: str) -> str:
+    if ctx.store.one("SELECT 1 FROM persons WHERE id = ?", (person_id,)) is None:
+        raise MesError("PROFILE_NOT_FOUND", f"No person {person_id!r} in the registry.")
+    return person_id

@@ -117,4 +117,33 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE spaces ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT 0;
     """,
+    # Documents: metadata here, bytes in content-addressed blob files (store/blobs.py).
+    """
+    CREATE TABLE blobs (
+        sha256     TEXT PRIMARY KEY,
+        size       INTEGER NOT NULL,
+        media_type TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE documents (
+        seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+        id              TEXT NOT NULL UNIQUE,
+        profile_id      TEXT NOT NULL REFERENCES persons(id),
+        title           TEXT NOT NULL,
+        category        TEXT NOT NULL,
+        document_date   TEXT,
+        author          TEXT,
+        uploaded_by     TEXT NOT NULL,
+        media_type      TEXT NOT NULL,
+        size            INTEGER NOT NULL,
+        sha256          TEXT NOT NULL REFERENCES blobs(sha256),
+        hidden          INTEGER NOT NULL DEFAULT 0,
+        created_at      TEXT NOT NULL,
+        idempotency_key TEXT,
+        UNIQUE (profile_id, idempotency_key)
+    );
+    CREATE INDEX documents_by_profile ON documents(profile_id, seq);
+    CREATE INDEX documents_by_category ON documents(profile_id, category, seq);
+    CREATE INDEX documents_by_sha ON documents(sha256);
+    """,
 ]

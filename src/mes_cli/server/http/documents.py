@@ -1,0 +1,96 @@
+"""HTTP adapters for documents: query and headers in, service calls out; authorisation via profiles."""
+
+from __future__ import annotations
+
+from ...contract import models as m
+from ...domain.categories import CATEGORIES
+from ..services import documents, profiles, registry
+from ..services.documents import UploadMeta
+from .operation import Operation
+
+BASE = "/v1/profiles/{profile_id}/documents"
+ONE = BASE + "/{document_id}"
+
+LIST_QUERY = (
+    ("category", str, "Only this category code"),
+    ("since", str, "Document date on or after (YYYY-MM-DD or DD/MM/YYYY)"),
+    ("until", str, "Document date on or before"),
+    ("search", str, "Words in the title"),
+    ("hidden", bool, "Only hidden (true) or visible (false) documents"),
+    ("limit", int, "Page size (default 50, at most 1000)"),
+    ("cursor", str, "next_cursor of the previous page"),
+)
+UPLOAD_QUERY = (
+    ("title", str, "Title, at most 50 characters (default: from filename)"),
+    ("filename", str, "The file's name, for the default title"),
+    ("category", str, "Category code (default AUTR_DOC)"),
+    ("date", str, "Document date (default: today)"),
+    ("hidden", bool, "Hidden from professionals"),
+)
+
+
+def _profile(ctx, call) -> str:
+    return profiles.authorize(ctx, call.session, call.params["profile_id"])
+
+
+def upload_meta(call, uploaded_by: str = "person") -> UploadMeta:
+    req = call.request
+    return UploadMeta(
+        title=call.query.get("title"), filename=call.query.get("filename"), category=call.query.get("category"),
+        document_date=call.query.get("date"), hidden=bool(call.query.get("hidden")),
+        author=call.query.get("author"), uploaded_by=uploaded_by,
+        idempotency_key=(req.get_header("Idempotency-Key") or "")[:200] or None,
+        sha256=(req.get_header("X-Content-SHA256") or "")[:64] or None,
+    )
+
+
+def upload(ctx, call) -> m.UploadResult:
+    profile_id = _profile(ctx, call)
+    req = call.request
+    return documents.upload(ctx, profile_id, req.bounded_stream, req.content_length, upload_meta(call))
+
+
+def upload_as_professional(ctx, call) -> m.UploadResult:
+    """The reference server's stand-in for a professional's software adding a document (admin API)."""
+    profile_id = registry.existing_person(ctx, call.params["profile_id"])
+    req = call.request
+    return documents.upload(ctx, profile_id, req.bounded_stream, req.content_length,
+                            upload_meta(call, uploaded_by="professional"))
+
+
+def categories(ctx, call) -> m.CategoryList:
+    return m.CategoryList(categories=[m.Category(code, label) for code, label in CATEGORIES.items()])
+
+
+OPERATIONS = [
+    Operation("GET", "/v1/document-categories", "listCategories", "The official document categories", "documents",
+        categories, None, m.CategoryList),
+    Operation("POST", BASE, "uploadDocument", "Upload a document: the raw bytes as the body, streamed; "
+        "`Idempotency-Key` makes a retry return the same document; `X-Content-SHA256` is checked", "documents",
+        upload, None, m.UploadResult, access="session", status=201, query=UPLOAD_QUERY, raw_body=True,
+        raw_media="application/octet-stream"),
+    Operation("POST", "/v1/admin/profiles/{profile_id}/documents", "uploadDocumentAsProfessional",
+              "Add a document as a health professional would (reference server only)", "admin",
+              upload_as_professional, None, m.UploadResult, access="admin", status=201,
+              query=UPLOAD_QUERY + (("author", str, "The professional's name"),), raw_body=True,
+              raw_media="application/octet-stream"),
+    Operation("GET", BASE, "listDocuments", "List documents, newest first, with filters and a cursor", "documents",
+        lambda ctx, call: documents.list_documents(ctx, _profile(ctx, call), call.query), None, m.DocumentPage,
+        access="session", query=LIST_QUERY),
+    Operation("POST", BASE + "/lookup", "lookupDocuments", "Which idempotency keys already name a document",
+        "documents", lambda ctx, call: documents.lookup(ctx, _profile(ctx, call), call.body), m.LookupRequest,
+        m.LookupResult, access="session"),
+    Operation("GET", ONE, "getDocument", "One document's metadata", "documents",
+        lambda ctx, call: documents.get(ctx, _profile(ctx, call), call.params["document_id"]), None,
+        m.DocumentView, access="session"),
+    Operation("GET", ONE + "/content", "downloadDocument", "The document's bytes (checksum in X-Content-SHA256)",
+        "documents", lambda ctx, call: documents.content(ctx, _profile(ctx, call), call.params["document_id"]),
+        None, None, access="session", raw_media="application/octet-stream"),
+    Operation("PATCH", ONE, "updateDocument", "Hide or unhide from professionals; change title or category",
+        "documents", lambda ctx, call: documents.update(ctx, _profile(ctx, call), call.params["document_id"],
+                                                        call.body), m.DocumentPatch, m.DocumentView,
+        access="session"),
+    Operation("DELETE", ONE, "deleteDocument", "Delete a document for good (not those added by a professional)",
+        "documents", lambda ctx, call: documents.delete(ctx, _profile(ctx, call), call.params["document_id"]),
+        None, None, access="session", status=204),
+]

@@ -1,0 +1,29 @@
+"""An endpoint's declaration: method, path, types, access rule and handler."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Literal
+
+Access = Literal["public", "session", "admin", "dev"]
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    tag: str
+    handler: Callable[..., Any]
+    request: type | None = None
+    response: type | None = None
+    access: Access = "public"
+    status: int = 200
+    query: tuple[tuple[str, type, str], ...] = ()
+    raw_body: bool = False  # the handler streams the request body itself (documents)
+    raw_media: str | None = None  # for the OpenAPI document: the raw body's or response's media type
+
+    def status_of(self, result: Any) -> int:
+        """An idempotent replay answers 200 where a creation answers 201."""
+        return 200 if getattr(result, "created", True) is False else self.status

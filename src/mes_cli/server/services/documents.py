@@ -1,0 +1,254 @@
+"""Documents of a profile: upload (streamed, idempotent), list (keyset), read, hide, delete.
+
+Order of writes, so that a crash at any point leaves the whole document or
+nothing visible: bytes to a temp file and fsync; then one database write
+transaction that renames the blob into place and inserts its metadata. Deletion
+removes the metadata first and the bytes after, under the write lock again.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from ...contract import models as m
+from ...contract.errors import MesError
+from ...domain.categories import CATEGORIES, DEFAULT_CATEGORY, validate_category
+from ...domain.dates import parse_date
+from ...domain.sniff import EXTENSIONS
+from ..clock import from_iso, to_iso
+from ..context import ServerContext
+from ..store.blobs import BlobStore, too_large
+from .common import new_id
+
+TITLE_MAX = 50
+PAGE_MAX = 1000
+
+
+@dataclass(frozen=True)
+class UploadMeta:
+    title: str | None = None
+    filename: str | None = None
+    category: str | None = None
+    document_date: str | None = None
+    author: str | None = None
+    hidden: bool = False
+    uploaded_by: str = "person"
+    idempotency_key: str | None = None
+    sha256: str | None = None  # what the client computed; checked against the bytes received
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: Path
+    media_type: str
+    size: int
+    sha256: str
+    filename: str
+
+
+def blob_store(ctx: ServerContext) -> BlobStore:
+    return BlobStore(ctx.settings.data_dir / "blobs")
+
+
+def view(row: sqlite3.Row) -> m.DocumentView:
+    return m.DocumentView(
+        id=row["id"], profile_id=row["profile_id"], title=row["title"], category=row["category"],
+        category_label=CATEGORIES[row["category"]],
+        document_date=dt.date.fromisoformat(row["document_date"]) if row["document_date"] else None,
+        author=row["author"], uploaded_by=row["uploaded_by"], media_type=row["media_type"], size=row["size"],
+        sha256=row["sha256"], hidden=bool(row["hidden"]), created_at=from_iso(row["created_at"]),
+    )
+
+
+def validate_title(raw: str) -> str:
+    title = " ".join(raw.split())
+    if not title:
+        raise MesError("INVALID_TITLE", "The title is empty; give a short title (--title).", {"field": "title"})
+    if len(title) > TITLE_MAX:
+        raise MesError("INVALID_TITLE", f"The title has {len(title)} characters; at most {TITLE_MAX} are allowed.",
+                       {"field": "title"})
+    return title
+
+
+def title_from_filename(filename: str | None) -> str:
+    stem = Path(filename or "").stem.replace("_", " ").strip() or "Document"
+    return " ".join(stem.split())[:TITLE_MAX]
+
+
+def _validated(ctx: ServerContext, meta: UploadMeta) -> dict:
+    today = ctx.clock.today()
+    return {
+        "title": validate_title(meta.title) if meta.title is not None else title_from_filename(meta.filename),
+        "category": validate_category(meta.category) if meta.category else DEFAULT_CATEGORY,
+        "document_date": (parse_date(meta.document_date, "document_date", today=today) if meta.document_date
+                          else today).isoformat(),
+        "author": (meta.author or "").strip()[:100] or None,
+    }
+
+
+def _existing(ctx: ServerContext, profile_id: str, key: str | None) -> sqlite3.Row | None:
+    if not key:
+        return None
+    return ctx.store.one("SELECT * FROM documents WHERE profile_id = ? AND idempotency_key = ?", (profile_id, key))
+
+
+def _replay(row: sqlite3.Row, meta: UploadMeta) -> m.UploadResult:
+    if meta.sha256 and meta.sha256 != row["sha256"]:
+        raise MesError("IDEMPOTENCY_KEY_REUSED", "This idempotency key was already used for different content; "
+                       "use a new key for a new document.")
+    return m.UploadResult(created=False, document=view(row))
+
+
+def upload(ctx: ServerContext, profile_id: str, stream: BinaryIO, length: int | None,
+           meta: UploadMeta) -> m.UploadResult:
+    fields = _validated(ctx, meta)  # refuse bad metadata before reading any byte
+    existing = _existing(ctx, profile_id, meta.idempotency_key)
+    if existing is not None:
+        return _replay(existing, meta)
+    limit = ctx.settings.max_document_bytes
+    if length is not None and length > limit:
+        raise too_large(limit)
+    blobs = blob_store(ctx)
+    staged = blobs.receive(stream, limit)
+    if meta.sha256 and meta.sha256.lower() != staged.sha256:
+        blobs.discard(staged)
+        raise MesError("CHECKSUM_MISMATCH", "The bytes received do not match the SHA-256 sent with them: the file "
+                       "changed or was damaged on the way; upload it again.", {"received": staged.sha256})
+    now = to_iso(ctx.clock.now())
+    try:
+        with ctx.store.transaction() as conn:
+            existing = _existing(ctx, profile_id, meta.idempotency_key)  # a concurrent retry may have won
+            if existing is not None:
+                blobs.discard(staged)
+                return _replay(existing, meta)
+            blobs.commit(staged)
+            conn.execute("INSERT OR IGNORE INTO blobs(sha256, size, media_type, created_at) VALUES (?, ?, ?, ?)",
+                         (staged.sha256, staged.size, staged.media_type, now))
+            document_id = new_id("d")
+            conn.execute(
+                "INSERT INTO documents(id, profile_id, title, category, document_date, author, uploaded_by,"
+                " media_type, size, sha256, hidden, created_at, idempotency_key)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (document_id, profile_id, fields["title"], fields["category"], fields["document_date"],
+                 fields["author"], meta.uploaded_by, staged.media_type, staged.size, staged.sha256,
+                 int(meta.hidden), now, meta.idempotency_key),
+            )
+    finally:
+        blobs.discard(staged)  # no-op once committed (the temp name no longer exists)
+    return m.UploadResult(created=True, document=get(ctx, profile_id, document_id))
+
+
+def _row(ctx: ServerContext, profile_id: str, document_id: str) -> sqlite3.Row:
+    row = ctx.store.one("SELECT * FROM documents WHERE profile_id = ? AND id = ?", (profile_id, document_id))
+    if row is None:
+        raise MesError("DOCUMENT_NOT_FOUND", f"No document {document_id!r} in this profile; list them with "
+                       "`mes docs list`.")
+    return row
+
+
+def get(ctx: ServerContext, profile_id: str, document_id: str) -> m.DocumentView:
+    return view(_row(ctx, profile_id, document_id))
+
+
+def content(ctx: ServerContext, profile_id: str, document_id: str) -> FileResult:
+    row = _row(ctx, profile_id, document_id)
+    path = blob_store(ctx).path(row["sha256"])
+    extension = EXTENSIONS.get(row["media_type"], "")
+    return FileResult(path, row["media_type"], row["size"], row["sha256"], row["title"] + extension)
+
+
+def _encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"s{seq}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if raw.startswith("s") and raw[1:].isdigit():
+            return int(raw[1:])
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise MesError("INVALID_CURSOR", "This page cursor is not valid; start from the first page.", {"field": "cursor"})
+
+
+def list_documents(ctx: ServerContext, profile_id: str, query: dict) -> m.DocumentPage:
+    """Newest first, by insertion order; the cursor continues after the last row of the previous page."""
+    where, params = ["profile_id = ?"], [profile_id]
+    if query.get("category"):
+        where.append("category = ?")
+        params.append(validate_category(query["category"]))
+    today = ctx.clock.today()
+    for name, op in (("since", ">="), ("until", "<=")):
+        if query.get(name):
+            where.append(f"document_date {op} ?")
+            params.append(parse_date(query[name], name, today=today, allow_future=True).isoformat())
+    if query.get("search"):
+        escaped = query["search"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append("title LIKE ? ESCAPE '\\'")
+        params.append(f"%{escaped}%")
+    if query.get("hidden") is not None:
+        where.append("hidden = ?")
+        params.append(int(query["hidden"]))
+    if query.get("cursor"):
+        where.append("seq < ?")
+        params.append(_decode_cursor(query["cursor"]))
+    limit = min(query.get("limit") or 50, PAGE_MAX)
+    rows = ctx.store.all(f"SELECT * FROM documents WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ?",
+                         (*params, limit + 1))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return m.DocumentPage(documents=[view(r) for r in rows],
+                          next_cursor=_encode_cursor(rows[-1]["seq"]) if more else None)
+
+
+def lookup(ctx: ServerContext, profile_id: str, request: m.LookupRequest) -> m.LookupResult:
+    """Which of these idempotency keys already name a document (so a re-run skips sending their bytes)."""
+    keys = list(dict.fromkeys(request.idempotency_keys))
+    if not keys:
+        return m.LookupResult(existing={})
+    marks = ",".join("?" * len(keys))
+    rows = ctx.store.all(f"SELECT * FROM documents WHERE profile_id = ? AND idempotency_key IN ({marks})",
+                         (profile_id, *keys))
+    return m.LookupResult(existing={r["idempotency_key"]: view(r) for r in rows})
+
+
+def update(ctx: ServerContext, profile_id: str, document_id: str, patch: m.DocumentPatch) -> m.DocumentView:
+    row = _row(ctx, profile_id, document_id)
+    changes = {}
+    if patch.hidden is not None:
+        changes["hidden"] = int(patch.hidden)
+    if patch.title is not None:
+        changes["title"] = validate_title(patch.title)
+    if patch.category is not None:
+        changes["category"] = validate_category(patch.category)
+    if changes:
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        ctx.store.run(f"UPDATE documents SET {assignments} WHERE seq = ?", (*changes.values(), row["seq"]))
+    return get(ctx, profile_id, document_id)
+
+
+def delete(ctx: ServerContext, profile_id: str, document_id: str) -> None:
+    row = _row(ctx, profile_id, document_id)
+    if row["uploaded_by"] == "professional":
+        raise MesError("NOT_DELETABLE", "This document was added by a health professional and cannot be deleted "
+                       "by you; you can hide it from professionals (`mes docs hide`).")
+    sha = row["sha256"]
+    with ctx.store.transaction() as conn:
+        conn.execute("DELETE FROM documents WHERE seq = ?", (row["seq"],))
+        if conn.execute("SELECT 1 FROM documents WHERE sha256 = ? LIMIT 1", (sha,)).fetchone() is None:
+            conn.execute("DELETE FROM blobs WHERE sha256 = ?", (sha,))
+    with ctx.store.transaction() as conn:  # the bytes go once no metadata names them, under the write lock
+        if conn.execute("SELECT 1 FROM blobs WHERE sha256 = ?", (sha,)).fetchone() is None:
+            blob_store(ctx).remove(sha)
+
+
+def collect_garbage(ctx: ServerContext, older_than_seconds: float = 3600) -> int:
+    """Removes bytes no document names (left by a crash) and stale temp files."""
+    with ctx.store.transaction() as conn:
+        referenced = {r[0] for r in conn.execute("SELECT sha256 FROM blobs")}
+        return blob_store(ctx).collect_garbage(referenced, older_than_seconds)
