@@ -61,9 +61,10 @@ def root(
 
 
 def _register() -> None:
-    from . import account, demo, server
+    from . import account, demo, docs, server
 
     account.register(app)
+    docs.register(app)
     server.register(app)
     demo.register(app)
 
@@ -80,8 +81,8 @@ def run(args: list[str] | None = None, env: Env | None = None) -> int:
     command = typer.main.get_command(app)
     debug = "--debug" in (args if args is not None else sys.argv[1:])
     try:
-        command.main(args=args, prog_name="mes", standalone_mode=False, obj=env)
-        return 0
+        code = command.main(args=args, prog_name="mes", standalone_mode=False, obj=env)
+        return code if isinstance(code, int) else 0  # typer.Exit(n) comes back as a return value
     except MesError as exc:
         env.stderr.write(describe(exc) + "\n")
         return exit_status(exc)

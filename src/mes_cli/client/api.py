@@ -6,7 +6,9 @@ request id; transport failures as ``MesError("NETWORK_ERROR")``.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, TypeVar
 
 import httpx
 import msgspec
@@ -17,6 +19,7 @@ from .config import ClientConfig
 from .transport import build_http_client
 
 T = TypeVar("T")
+CHUNK = 64 * 1024
 
 
 class MesClient:
@@ -38,27 +41,19 @@ class MesClient:
     # -- plumbing ----------------------------------------------------------------
 
     def request(self, method: str, path: str, *, body: Any = None, response: type[T] | None = None,
-                auth: bool = False, admin: bool = False, params: dict | None = None) -> T | None:
-        headers = {}
+                auth: bool = False, admin: bool = False, params: dict | None = None,
+                content: Any = None, headers: dict | None = None) -> T | None:
+        headers = dict(headers or {})
         if auth:
-            if not self.token:
-                raise MesError("NOT_LOGGED_IN", "You are not logged in on this server; run `mes login` first.")
-            headers["Authorization"] = f"Bearer {self.token}"
+            headers.update(self._auth_headers())
         if admin and self.config.admin_token:
             headers["X-Admin-Token"] = self.config.admin_token
-        content = None
         if body is not None:
             content = msgspec.json.encode(body)
             headers["Content-Type"] = "application/json"
-        try:
+        with self._transport_errors():
             reply = self.http.request(method, path, content=content, headers=headers,
                                       params={k: v for k, v in (params or {}).items() if v is not None})
-        except httpx.TimeoutException:
-            raise MesError("NETWORK_ERROR", f"The server at {self.config.display_target} did not answer within "
-                           f"{self.config.timeout:g} s; try again, or raise --timeout.") from None
-        except httpx.TransportError as exc:
-            raise MesError("NETWORK_ERROR", f"Cannot reach the server at {self.config.display_target} "
-                           f"({type(exc).__name__}); check --api-url and that the server runs.") from None
         if reply.status_code >= 400:
             raise self._error(reply)
         if response is None or reply.status_code == 204:
@@ -68,6 +63,22 @@ class MesClient:
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise MesError("BAD_RESPONSE", f"The server's answer to {method} {path} was not understood ({exc}); "
                            "is --api-url a mes server of a compatible version?") from None
+
+    @contextmanager
+    def _transport_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except httpx.TimeoutException:
+            raise MesError("NETWORK_ERROR", f"The server at {self.config.display_target} did not answer within "
+                           f"{self.config.timeout:g} s; try again, or raise --timeout.") from None
+        except httpx.TransportError as exc:
+            raise MesError("NETWORK_ERROR", f"Cannot reach the server at {self.config.display_target} "
+                           f"({type(exc).__name__}); check --api-url and that the server runs.") from None
+
+    def _auth_headers(self) -> dict[str, str]:
+        if not self.token:
+            raise MesError("NOT_LOGGED_IN", "You are not logged in on this server; run `mes login` first.")
+        return {"Authorization": f"Bearer {self.token}"}
 
     @staticmethod
     def _error(reply: httpx.Response) -> MesError:
@@ -163,3 +174,57 @@ class MesClient:
     def totp_disable(self, password: str) -> m.TotpStatus:
         return self.request("POST", "/v1/account/totp/disable", body=m.PasswordCheck(password),
                             response=m.TotpStatus, auth=True)
+
+    # -- documents ------------------------------------------------------------------
+
+    def categories(self) -> m.CategoryList:
+        return self.request("GET", "/v1/document-categories", response=m.CategoryList)
+
+    def upload_document(self, profile: str, path: Path, *, size: int, sha256: str, idempotency_key: str,
+                        title: str | None = None, category: str | None = None, date: str | None = None,
+                        hidden: bool = False, on_bytes: Callable[[int], None] | None = None) -> m.UploadResult:
+        """Streams a file as the body (never held whole in memory here)."""
+
+        def chunks() -> Iterator[bytes]:
+            with path.open("rb") as handle:
+                while chunk := handle.read(CHUNK):
+                    yield chunk
+                    if on_bytes:
+                        on_bytes(len(chunk))
+
+        params = {"filename": path.name, "title": title, "category": category, "date": date,
+                  "hidden": "true" if hidden else None}
+        headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size),
+                   "Idempotency-Key": idempotency_key, "X-Content-SHA256": sha256}
+        return self.request("POST", f"/v1/profiles/{profile}/documents", params=params, content=chunks(),
+                            headers=headers, response=m.UploadResult, auth=True)
+
+    def lookup_documents(self, profile: str, keys: list[str]) -> m.LookupResult:
+        return self.request("POST", f"/v1/profiles/{profile}/documents/lookup",
+                            body=m.LookupRequest(idempotency_keys=keys), response=m.LookupResult, auth=True)
+
+    def list_documents(self, profile: str, **filters: Any) -> m.DocumentPage:
+        return self.request("GET", f"/v1/profiles/{profile}/documents", params=filters, response=m.DocumentPage,
+                            auth=True)
+
+    def get_document(self, profile: str, document_id: str) -> m.DocumentView:
+        return self.request("GET", f"/v1/profiles/{profile}/documents/{document_id}", response=m.DocumentView,
+                            auth=True)
+
+    def update_document(self, profile: str, document_id: str, patch: m.DocumentPatch) -> m.DocumentView:
+        return self.request("PATCH", f"/v1/profiles/{profile}/documents/{document_id}", body=patch,
+                            response=m.DocumentView, auth=True)
+
+    def delete_document(self, profile: str, document_id: str) -> None:
+        self.request("DELETE", f"/v1/profiles/{profile}/documents/{document_id}", auth=True)
+
+    def download_document(self, profile: str, document_id: str, sink: Callable[[bytes], None]) -> str:
+        """Streams the bytes into ``sink``; returns the SHA-256 the server announced."""
+        url = f"/v1/profiles/{profile}/documents/{document_id}/content"
+        with self._transport_errors(), self.http.stream("GET", url, headers=self._auth_headers()) as reply:
+            if reply.status_code >= 400:
+                reply.read()
+                raise self._error(reply)
+            for chunk in reply.iter_bytes(CHUNK):
+                sink(chunk)
+            return reply.headers.get("X-Content-SHA256", "")

@@ -68,6 +68,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "DOCUMENT_NOT_FOUND": ErrorSpec(404, ExitStatus.NOT_FOUND),
     "PROFILE_NOT_FOUND": ErrorSpec(404, ExitStatus.NOT_FOUND),
     "IDEMPOTENCY_KEY_REUSED": _CONFLICT,
+    "CONFLICT": _CONFLICT,
     "PAYLOAD_TOO_LARGE": ErrorSpec(413, ExitStatus.INVALID),
     # Identification and provisional codes (official codes of the MES app).
     "NO_USER_FOUND": ErrorSpec(404, ExitStatus.NOT_FOUND),
