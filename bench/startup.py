@@ -165,9 +165,12 @@ def main(argv: list[str] | None = None) -> int:
         report = {
             "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "python": platform.python_version(), "platform": platform.platform(),
-            "cpu_count": os.cpu_count(), "bytecode": bytecode, "runs": args.runs, "warmup": args.warmup, "results": rows,
+            "cpu_count": os.cpu_count(), "bytecode": bytecode, "runs": args.runs, "warmup": args.warmup,
+            "results": rows,
         }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"figures written to {args.json}")
     return 0
 
 
