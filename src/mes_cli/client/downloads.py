@@ -21,7 +21,9 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 
 def safe_filename(title: str, media_type: str) -> str:
-    stem = _UNSAFE.sub("_", title).strip(" .") or "document"
+    """A plain file name from a title: separators, '..' and control characters removed."""
+    stem = _UNSAFE.sub(" ", title).replace("..", " ")
+    stem = " ".join(stem.split()).strip(" .") or "document"
     return stem[:100] + EXTENSIONS.get(media_type, "")
 
 
