@@ -25,16 +25,16 @@ class Scenario:
     def title(self, number: int, text: str) -> None:
         self.out.write(f"\n── {number}. {text}\n")
 
-    def run(self, args: list[str], stdin: str = "", shown_stdin: str | None = None) -> Any:
+    def run(self, args: list[str], stdin: str = "", shown_stdin: str | None = None, data: bool = False) -> Any:
+        """Runs one command and shows its output as a table; with ``data``, also returns its JSON."""
         from .app import run
-        from .output import render
 
         shown = "mes " + " ".join(shlex.quote(a) for a in args)
         if shown_stdin:
             shown = f"{shown_stdin} | {shown}"
         self.out.write(f"$ {shown}\n")
         captured, errors = io.StringIO(), io.StringIO()
-        variables = {"MES_HOME": str(self.home), "MES_FORMAT": "json", "MES_API_URL": "local"}
+        variables = {"MES_HOME": str(self.home), "MES_FORMAT": "json" if data else "table", "MES_API_URL": "local"}
         env = Env(stdin=io.StringIO(stdin), stdout=captured, stderr=errors, vars=variables,
                   stdin_is_tty=False, stdout_is_tty=False)
         status = run(["--api-url", "local", *args], env)
@@ -44,12 +44,27 @@ class Scenario:
             from ..contract.errors import MesError
 
             raise MesError("INTERNAL_ERROR", f"The demo step `{shown}` failed (exit {status}).")
-        data = json.loads(captured.getvalue()) if captured.getvalue().strip() else None
-        if data is not None:
-            buffer = io.StringIO()
-            render(data, "table", buffer)
-            self.out.write("".join(f"  {line}\n" for line in buffer.getvalue().splitlines()))
-        return data
+        if not data:
+            self.out.write("".join(f"  {line}\n" for line in captured.getvalue().splitlines()))
+            return None
+        value = json.loads(captured.getvalue())
+        buffer = io.StringIO()
+        from .output import render
+
+        render(value, "table", buffer)
+        self.out.write("".join(f"  {line}\n" for line in buffer.getvalue().splitlines()))
+        return value
+
+
+def _sample_scans(folder: Path) -> Path:
+    """A few small documents as a scanner or a laboratory would produce them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "compte_rendu_cardiologie.pdf").write_bytes(
+        b"%PDF-1.4\n1 0 obj << /Title (Compte rendu) >> endobj\n%%EOF\n")
+    (folder / "resultats_biologie.txt").write_text("Glycemie a jeun : 0,92 g/L (N : 0,70-1,10)\n", encoding="utf-8")
+    (folder / "radio_thorax.png").write_bytes(
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(17) + b"\x00\x00\x00\x00IEND\xaeB`\x82")
+    return folder
 
 
 def demo(
@@ -57,7 +72,7 @@ def demo(
     home: Annotated[Optional[Path], typer.Option("--in", help="Directory for the demo's data "
                     "(default: a new temporary one)")] = None,
 ) -> None:
-    """A guided tour on a fresh embedded server: seed, activate, log in with the code from the outbox, whoami."""
+    """A guided tour on a fresh embedded server: seed, activate, log in with a code from the outbox, upload."""
     import secrets
     import tempfile
 
@@ -69,11 +84,11 @@ def demo(
               f"with MES_HOME={home})\n")
 
     s.title(1, "The Assurance Maladie registers a few insured persons; each gets a letter with a provisional code")
-    persons = s.run(["server", "seed", "--demo"])
+    persons = s.run(["server", "seed", "--demo"], data=True)
     jeanne = next(p for p in persons if p["first_name"] == "Jeanne")
 
     s.title(2, "Jeanne reads her letter (in the outbox: every e-mail, SMS and letter the server sends)")
-    letter = s.run(["outbox", "--to", jeanne["nir"], "--last"])
+    letter = s.run(["outbox", "--to", jeanne["nir"], "--last"], data=True)
 
     s.title(3, "She activates her space: code + NIR + Carte Vitale serial + date of birth, identifier, password")
     password = f"Demo-{secrets.token_hex(3)}-Xy9!"
@@ -84,11 +99,16 @@ def demo(
     s.title(4, "She logs in: password, then a one-time code sent by e-mail")
     s.run(["login", "--identifier", "jeanne.martin.demo", "--password-stdin", "--channel", "email"],
           stdin=password + "\n", shown_stdin="echo \"$PASSWORD\"")
-    code_mail = s.run(["outbox", "--to", jeanne["email"], "--last"])
+    code_mail = s.run(["outbox", "--to", jeanne["email"], "--last"], data=True)
     s.run(["login", "--code", code_mail["code"]])
 
     s.title(5, "Who is logged in, on which server, until when")
     s.run(["whoami"])
+
+    s.title(6, "She uploads a folder of scanned records (types judged from content; re-running skips what is there)")
+    scans = _sample_scans(home / "scans")
+    s.run(["docs", "upload", str(scans), "--recursive", "--category", "CPT_REND", "--date", "14/10/2026"])
+    s.run(["docs", "list"])
     out.write(f"\n✓ Demo complete. Explore further with: MES_HOME={home} mes --help\n")
 
 

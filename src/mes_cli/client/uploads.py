@@ -45,6 +45,11 @@ class UploadItem:
     def idempotency_key(self) -> str:
         return f"sha256:{self.sha256}"
 
+    def record(self, document, status: str) -> None:
+        """What the server holds for this file (its title may have been defaulted from the file name)."""
+        self.status, self.document_id = status, document.id
+        self.title, self.category = document.title, document.category
+
     def fail(self, exc: MesError) -> None:
         self.status, self.error_code, self.error = "failed", exc.code, exc.message
 
@@ -184,7 +189,7 @@ class Uploader:
                 for item in batch:
                     document = found.get(item.idempotency_key)
                     if document is not None:
-                        item.status, item.document_id = "exists", document.id
+                        item.record(document, "exists")
                         self.on_item(item)
 
     def send(self) -> None:
@@ -215,5 +220,4 @@ class Uploader:
         except OSError as exc:
             item.fail(MesError("VALIDATION_ERROR", f"cannot read the file ({exc.strerror})."))
             return
-        item.document_id = answer.document.id
-        item.status = "uploaded" if answer.created else "exists"
+        item.record(answer.document, "uploaded" if answer.created else "exists")
