@@ -1,0 +1,76 @@
+"""Bulk uploads that are killed, re-run, or run side by side: one copy of each file, every checksum right."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from support import files
+from support.cli import Mes
+from support.flows import active_person
+
+COUNT = 300
+
+
+def _folder(tmp_path: Path, count: int = COUNT) -> dict[str, bytes]:
+    contents = {}
+    for i in range(count):
+        data = files.pdf(f"scan {i}", pad_to=20_000)
+        files.write(tmp_path / "scans", f"scan{i:04d}.pdf", data)
+        contents[hashlib.sha256(data).hexdigest()] = data
+    return contents
+
+
+def _spawn(mes: Mes, folder: Path, jobs: int = 4) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MES_")}
+    env.update(MES_HOME=str(mes.home), MES_API_URL=mes.api_url, MES_FORMAT="json")
+    return subprocess.Popen([sys.executable, "-m", "mes_cli", "docs", "upload", str(folder), "-r", "--jobs",
+                             str(jobs)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def _check_store(mes: Mes, contents: dict[str, bytes], data_dir: Path) -> None:
+    documents = mes.ok("docs", "list", "--all")
+    assert len(documents) == len(contents), "each file exactly once"
+    assert {d["sha256"] for d in documents} == set(contents)
+    for sha in contents:
+        blob = data_dir / "blobs" / sha[:2] / sha
+        assert hashlib.sha256(blob.read_bytes()).hexdigest() == sha
+    with sqlite3.connect(data_dir / "mes.sqlite3") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_killed_bulk_upload_then_rerun_embedded(local_mes, tmp_path):
+    """SIGKILL takes the embedded server down with the CLI: the store must still be whole."""
+    mes = local_mes
+    active_person(mes)
+    contents = _folder(tmp_path)
+    process = _spawn(mes, tmp_path / "scans")
+    done = 0
+    for line in process.stderr:
+        done += line.startswith("✓")
+        if done >= 40:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the upload finished before it could be killed"
+    stored = len(mes.ok("docs", "list", "--all"))
+    assert 40 <= stored < COUNT
+    rerun = mes.ok("docs", "upload", str(tmp_path / "scans"), "-r")
+    assert sum(r["status"] == "exists" for r in rerun) == stored
+    _check_store(mes, contents, mes.home / "server")
+
+
+def test_parallel_processes_upload_each_file_once(tmp_path, real_server):
+    mes = Mes(home=tmp_path / "home", api_url=real_server.url, admin_token=real_server.admin_token)
+    active_person(mes)
+    contents = _folder(tmp_path, 120)
+    processes = [_spawn(mes, tmp_path / "scans", jobs=3) for _ in range(3)]
+    for process in processes:
+        process.communicate(timeout=120)
+        assert process.returncode == 0
+    _check_store(mes, contents, real_server.data_dir)
