@@ -48,9 +48,6 @@ def test_405_names_the_allowed_methods_in_the_message(api):
     assert "PUT" in error["message"] and "allowed: GET" in error["message"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: 405 answers carry no Allow header (RFC 9110 §15.5.6 MUST): "
-                   "OperationsResource._dispatch raises a bare MesError, and _handle_http_error drops the "
-                   "headers of Falcon's HTTPMethodNotAllowed")
 @pytest.mark.parametrize("method, path, allowed", [("PUT", "/v1/me", {"GET"}), ("POST", "/health", {"GET"})])
 def test_405_carries_an_allow_header(api, method, path, allowed):
     response = api.request(method, path)
@@ -58,9 +55,6 @@ def test_405_carries_an_allow_header(api, method, path, allowed):
     assert {m.strip() for m in response.headers.get("allow", "").split(",")} >= allowed
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: OPTIONS advertises 'DELETE, GET, PATCH, POST, PUT' on every API path "
-                   "because OperationsResource binds on_get = on_post = on_put = on_delete = on_patch to one "
-                   "dispatcher, whatever the route table serves")
 def test_options_lists_only_the_methods_served(api):
     response = api.request("OPTIONS", "/v1/me")
     assert {m.strip() for m in response.headers["allow"].split(",")} <= {"GET", "HEAD", "OPTIONS"}
@@ -173,8 +167,6 @@ def test_outbox_limit_bounds_are_accepted(api, limit):
     assert api.ok(api.get("/v1/dev/outbox", params={"limit": limit})) == {"messages": []}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: app.py _query checks `raw.isdigit()`, which is true for Unicode "
-                   "digits such as '²' that int() refuses: ValueError -> 500 INTERNAL_ERROR instead of 422")
 @pytest.mark.parametrize("limit", ["²", "①"])
 def test_outbox_limit_with_unicode_digits_is_422(api, limit):
     expect_error(api.get("/v1/dev/outbox", params={"limit": limit}), "VALIDATION_ERROR")
@@ -318,9 +310,6 @@ def test_no_json_body_gives_a_server_error(fuzz_server, operation):
     post_anything()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: POST /v1/dev/clock accepts offsets that push the clock past "
-                   "datetime.max (year 9999): dev.move_clock commits the offset, then Clock.now() raises "
-                   "OverflowError, so this and every later request (even /health) answer 500, until a reset")
 def test_the_clock_cannot_be_moved_past_the_year_9999(api):
     century = 100 * 365 * 86400
     statuses = {api.post("/v1/dev/clock", {"advance_seconds": century}).status_code for _ in range(81)}

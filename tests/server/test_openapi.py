@@ -94,12 +94,8 @@ def _replays(op) -> bool:
     return op.response is not None and "created" in {f.name for f in msgspec.structs.fields(op.response)}
 
 
-REPLAY_BUG = pytest.mark.xfail(strict=True, reason=(
-    "BUG: uploadDocument and uploadDocumentAsProfessional answer 200 to an idempotent replay "
-    "(Operation.status_of: created=False -> 200) but build_openapi() declares only op.status (201)"))
 
 
-@REPLAY_BUG
 @pytest.mark.parametrize("op", [op for op in OPERATIONS if _replays(op)], **OP_ID)
 def test_replay_statuses_are_declared_too(served, op):
     replay_status = op.status_of(SimpleNamespace(created=False))
@@ -107,7 +103,6 @@ def test_replay_statuses_are_declared_too(served, op):
         f"{op.operation_id} answers {replay_status} to a replay but the document only declares {op.status}")
 
 
-@REPLAY_BUG
 def test_an_idempotent_upload_replay_answers_a_declared_status(api, served):
     upload = next((op for op in OPERATIONS if op.operation_id == "uploadDocument"), None)
     if upload is None:

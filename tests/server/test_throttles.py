@@ -27,7 +27,8 @@ def retry_after(response, expected: int) -> dict:
 
 
 def failures_of(api, p) -> int:
-    return api.ctx.store.one("SELECT failed_logins FROM spaces WHERE person_id = ?", (p["id"],))["failed_logins"]
+    row = api.ctx.store.one("SELECT count FROM throttles WHERE key = ?", (f"login:{p['identifier']}",))
+    return row["count"] if row else 0
 
 
 # --- identification (provisional code + NIR + serial + date of birth) ------------------------------
@@ -347,12 +348,6 @@ def test_identifier_recovery_answers_alike_and_is_one_per_30_seconds(api):
     assert api.messages(stranger["nir"]) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (identifier enumeration): auth.start keeps the failure count on the spaces row, so only existing "
-    "identifiers ever get TOO_MANY_ATTEMPTS/ACCOUNT_LOCKED; an unknown identifier gets INVALID_CREDENTIALS "
-    "forever. Three failed logins then tell whether an identifier exists, defeating the dummy hash that "
-    "Secrets.password_matches spends for the same purpose (common.Throttle: 'a throttle never reveals who "
-    "is registered')"))
 def test_login_throttle_does_not_tell_known_from_unknown_identifiers(make_api):
     api = make_api(login_free_failures=2, login_lock_after=8)
     known = api.seed()

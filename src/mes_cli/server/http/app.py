@@ -75,14 +75,14 @@ class OperationsResource:
     def __init__(self, ctx: ServerContext, operations: dict[str, Operation]) -> None:
         self._ctx = ctx
         self._operations = operations
+        for method in operations:  # only these: Falcon answers 405 (with Allow) and OPTIONS for the rest
+            setattr(self, f"on_{method.lower()}", self._dispatch)
 
     def _dispatch(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
-        operation = self._operations.get(req.method)
-        if operation is None:
-            raise MesError("METHOD_NOT_ALLOWED", f"{req.method} is not allowed on {req.path}; allowed: "
-                           f"{', '.join(sorted(self._operations))}.")
-        call = Call(query=self._query(req, operation), params=params)
+        operation = self._operations[req.method]
+        call = Call(params=params)
         self._check_access(req, operation, call)
+        call.query = self._query(req, operation)
         if operation.raw_body:
             call.request = req
         elif operation.request is not None:
@@ -108,8 +108,6 @@ class OperationsResource:
         resp.downloadable_as = result.filename
         resp.stream = handle
 
-    on_get = on_post = on_put = on_delete = on_patch = _dispatch
-
     def _check_access(self, req: falcon.Request, operation: Operation, call: Call) -> None:
         settings = self._ctx.settings
         if operation.access == "session":
@@ -132,7 +130,7 @@ class OperationsResource:
             if raw is None:
                 continue
             if kind is int:
-                if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+                if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 10_000:
                     raise MesError("VALIDATION_ERROR", f"Query parameter {name!r} must be a whole number from 1 "
                                    "to 10000.", {"field": name})
                 values[name] = int(raw)
@@ -195,10 +193,14 @@ def _handle_http_error(req, resp, exc: falcon.HTTPError, params) -> None:
     status = exc.status_code
     code = _FALCON_CODES.get(status, "MALFORMED_REQUEST" if status < 500 else "INTERNAL_ERROR")
     resp.status = CATALOGUE[code].status if code in _FALCON_CODES.values() else status
+    for name, value in (exc.headers or {}).items():  # e.g. Allow on a 405
+        resp.set_header(name, value)
     resp.content_type = falcon.MEDIA_JSON
     message = exc.title or "Request refused"
     if status == 404:
         message = f"There is no endpoint {req.path}; see /openapi.json for the list."
+    elif status == 405:
+        message = f"{req.method} is not allowed on {req.path}; allowed: {exc.headers.get('Allow', '')}."
     resp.data = _error_body(code, message, {}, getattr(req.context, "request_id", "-"))
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from ...contract import models as m
-from ..clock import from_iso
+import datetime as dt
+
+from ...contract.errors import MesError
+from ..clock import UTC, from_iso, utcnow
 from ..context import CLOCK_OFFSET_KEY, ServerContext
 
 
@@ -20,9 +23,15 @@ def read_outbox(ctx: ServerContext, call) -> m.OutboxPage:
     ])
 
 
+LATEST = dt.datetime(9000, 1, 1, tzinfo=UTC)  # leaves room for 10-year archives and dates computed ahead
+
+
 def move_clock(ctx: ServerContext, call) -> m.ClockResponse:
     request: m.ClockRequest = call.body
     with ctx.store.transaction():
         offset = 0 if request.reset else int(ctx.store.get_meta(CLOCK_OFFSET_KEY, "0")) + request.advance_seconds
+        if utcnow() + dt.timedelta(seconds=offset) >= LATEST:
+            raise MesError("VALIDATION_ERROR", f"The clock cannot go past {LATEST:%Y}; reset it (--reset) first.",
+                           {"field": "advance_seconds"})
         ctx.store.set_meta(CLOCK_OFFSET_KEY, offset)
     return m.ClockResponse(now=ctx.clock.now(), offset_seconds=offset)

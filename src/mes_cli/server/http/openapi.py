@@ -68,6 +68,8 @@ def build_openapi() -> dict[str, Any]:
         elif op.raw_media and not op.raw_body:
             ok["content"] = {op.raw_media: binary}
         entry["responses"][str(op.status)] = ok
+        if op.response is not None and "created" in getattr(op.response, "__struct_fields__", ()):
+            entry["responses"]["200"] = {**ok, "description": "Already there (idempotent replay)"}
         paths.setdefault(op.path, {})[op.method.lower()] = entry
     return {
         "openapi": "3.1.0",

@@ -21,46 +21,52 @@ from ..notify import Notification
 from ..security import new_token, token_hash
 from . import challenges, messages, totp
 from .accounts import account_view
-from .common import person_by_id, seconds_until
+from .common import Throttle, person_by_id, seconds_until
+
+FOREVER = dt.timedelta(days=365 * 100)  # consecutive failures are forgotten only by a success or a reset
 
 LOGIN_PURPOSE = "login"
 RESTART = "Start again with `mes login`."
 
 
-def _failure_delay(ctx: ServerContext, failures: int) -> dt.timedelta:
-    extra = failures - ctx.policy.login_free_failures
+def failures(ctx: ServerContext, identifier: str) -> Throttle:
+    """Consecutive failed logins for an identifier *as typed*, whether or not it exists.
+
+    Unknown identifiers are slowed down and locked exactly like real ones, so
+    that the throttle never tells which identifiers exist.
+    """
+    return Throttle(ctx, f"login:{identifier}", FOREVER)
+
+
+def _failure_delay(ctx: ServerContext, count: int) -> dt.timedelta:
+    extra = count - ctx.policy.login_free_failures
     if extra < 0:
         return dt.timedelta(0)
     return min(dt.timedelta(seconds=2 ** min(extra, 20)), ctx.policy.login_max_delay)
 
 
-def _check_throttle(ctx: ServerContext, space: sqlite3.Row, now: dt.datetime) -> None:
-    failures = space["failed_logins"]
-    if failures >= ctx.policy.login_lock_after:
+def _check_throttle(ctx: ServerContext, identifier: str, now: dt.datetime) -> Throttle:
+    throttle = failures(ctx, identifier)
+    count = throttle.count(now)
+    if count >= ctx.policy.login_lock_after:
         raise MesError("ACCOUNT_LOCKED", "This account is locked after too many failed logins; "
                        "reset your password with `mes reset-password` to unlock it.")
-    delay = _failure_delay(ctx, failures)
-    last = from_iso(space["last_failed_at"])
+    delay = _failure_delay(ctx, count)
+    last = throttle.last_at(now)
     if delay and last and now < last + delay:
         wait = seconds_until(last + delay, now)
         raise MesError("TOO_MANY_ATTEMPTS", f"Too many failed logins on this account; wait {wait} s before trying "
                        "again.", {"retry_after_seconds": wait})
-
-
-def _record_failure(ctx: ServerContext, person_id: str, now: dt.datetime) -> None:
-    ctx.store.run("UPDATE spaces SET failed_logins = failed_logins + 1, last_failed_at = ? WHERE person_id = ?",
-                  (to_iso(now), person_id))
+    return throttle
 
 
 def start(ctx: ServerContext, request: m.LoginRequest) -> m.LoginStarted:
     now = ctx.clock.now()
     identifier = request.identifier.strip()
+    throttle = _check_throttle(ctx, identifier, now)
     space = ctx.store.one("SELECT * FROM spaces WHERE identifier = ?", (identifier,)) if identifier else None
-    if space is not None:
-        _check_throttle(ctx, space, now)
     if not ctx.secrets.password_matches(request.password, space["password_hash"] if space else None):
-        if space is not None:
-            _record_failure(ctx, space["person_id"], now)
+        throttle.hit(now)
         raise MesError("INVALID_CREDENTIALS", "Wrong identifier or password. Forgot one? `mes recover-id` or "
                        "`mes reset-password`.")
     if space["state"] != "active":
@@ -116,13 +122,13 @@ def complete(ctx: ServerContext, request: m.LoginCode) -> m.SessionView:
         raise MesError("LOGIN_EXPIRED", "This login attempt is over (expired, used, or too many wrong codes). "
                        + RESTART)
     space = ctx.store.one("SELECT * FROM spaces WHERE person_id = ?", (row["person_id"],))
-    _check_throttle(ctx, space, now)
+    throttle = _check_throttle(ctx, space["identifier"], now)
     verifier = _totp_verifier(ctx, space, now) if row["channel"] == "totp" else None
     if verifier is not None and space["totp_secret"] is None:
         raise MesError("TOTP_NOT_ENROLLED", "The authenticator app was removed from this account. " + RESTART)
     outcome = challenges.check_code(ctx, row, code, now, verifier=verifier)
     if not outcome.ok:
-        _record_failure(ctx, row["person_id"], now)
+        throttle.hit(now)
         raise challenges.wrong_code_error(outcome, RESTART)
     if space["state"] != "active":
         raise MesError("ACCOUNT_NOT_ACTIVE", "This space is no longer active.")
@@ -132,8 +138,7 @@ def complete(ctx: ServerContext, request: m.LoginCode) -> m.SessionView:
         conn.execute("INSERT INTO sessions(token_hash, person_id, created_at, last_seen_at, expires_at)"
                      " VALUES (?, ?, ?, ?, ?)", (token_hash(token), row["person_id"], to_iso(now), to_iso(now),
                                                   to_iso(expires_at)))
-        conn.execute("UPDATE spaces SET failed_logins = 0, last_failed_at = NULL WHERE person_id = ?",
-                     (row["person_id"],))
+        throttle.clear()
     return m.SessionView(token=token, expires_at=expires_at,
                          idle_timeout_seconds=int(ctx.policy.session_idle.total_seconds()),
                          identifier=space["identifier"])

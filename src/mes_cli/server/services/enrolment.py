@@ -171,7 +171,7 @@ def activate(ctx: ServerContext, request: m.ActivationRequest) -> m.AccountView:
         try:
             conn.execute(
                 "UPDATE spaces SET state = 'active', identifier = ?, password_hash = ?, activated_at = ?,"
-                " closed_at = NULL, delete_after = NULL, failed_logins = 0, last_failed_at = NULL"
+                " closed_at = NULL, delete_after = NULL"
                 " WHERE person_id = ?",
                 (identifier, password_hash, stamp, row["person_id"]),
             )

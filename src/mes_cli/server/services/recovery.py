@@ -22,7 +22,7 @@ from ..clock import to_iso
 from ..context import ServerContext
 from ..notify import Notification
 from ..security import new_token
-from . import challenges, messages
+from . import auth, challenges, messages
 from .accounts import notify_person, revoke_sessions
 from .common import enforce_min_delay, person_by_id, person_by_nir
 
@@ -116,8 +116,8 @@ def complete_reset(ctx: ServerContext, request: m.PasswordResetCompletion) -> m.
         raise challenges.wrong_code_error(outcome, "Ask for a new code with `mes reset-password`.")
     password_hash = ctx.secrets.hash_password(password)
     with ctx.store.transaction():
-        ctx.store.run("UPDATE spaces SET password_hash = ?, failed_logins = 0, last_failed_at = NULL"
-                      " WHERE person_id = ?", (password_hash, person["id"]))
+        ctx.store.run("UPDATE spaces SET password_hash = ? WHERE person_id = ?", (password_hash, person["id"]))
+        auth.failures(ctx, person["identifier"]).clear()  # a reset unlocks the account
         revoke_sessions(ctx, person["id"], now)
         notify_person(ctx, person["id"], *messages.notice(
             person["first_name"], "Mot de passe modifié",

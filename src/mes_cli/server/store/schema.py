@@ -39,9 +39,7 @@ MIGRATIONS: list[str] = [
         closed_at           TEXT,
         delete_after        TEXT,
         totp_secret         TEXT,
-        totp_pending_secret TEXT,
-        failed_logins       INTEGER NOT NULL DEFAULT 0,
-        last_failed_at      TEXT
+        totp_pending_secret TEXT
     );
     CREATE TABLE provisional_codes (
         id          INTEGER PRIMARY KEY,
