@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ...contract import models as m
 import datetime as dt
 
+from ...contract import models as m
 from ...contract.errors import MesError
 from ..clock import UTC, from_iso, utcnow
 from ..context import CLOCK_OFFSET_KEY, ServerContext
@@ -21,7 +21,6 @@ def read_outbox(ctx: ServerContext, call) -> m.OutboxPage:
                         code=r["code"], link=r["link"])
         for r in rows
     ])
-
 
 LATEST = dt.datetime(9000, 1, 1, tzinfo=UTC)  # leaves room for 10-year archives and dates computed ahead
 
