@@ -349,3 +349,14 @@ def _stored_token(mes) -> str:
     sessions = json.loads((mes.home / "sessions.json").read_text())
     (entry,) = sessions.values()
     return entry["token"]
+
+
+def test_session_file_is_private_and_never_holds_the_password(mes):
+    import stat
+
+    p = active_person(mes)
+    path = mes.home / "sessions.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert p["password"] not in path.read_text()
+    for pending in mes.home.glob("pending-*.json"):
+        assert stat.S_IMODE(pending.stat().st_mode) == 0o600 and p["password"] not in pending.read_text()

@@ -119,6 +119,24 @@ def openapi(ctx: typer.Context) -> None:
     app.env.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
+@server_app.command("gc")
+def gc(
+    ctx: typer.Context,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="The server's data "
+                        "[default: MES_HOME/server]")] = None,
+    older_than: Annotated[int, typer.Option("--older-than", min=0, help="Only files older than this many "
+                          "seconds (protects uploads in flight)")] = 3600,
+) -> None:
+    """Remove document bytes that no document names any more (left by interrupted uploads)."""
+    from ..server.context import ServerContext
+    from ..server.services.documents import collect_garbage
+    from ..server.settings import Settings
+
+    app: AppContext = ctx.obj
+    context = ServerContext.build(Settings(data_dir=data_dir or app.config.server_data_dir))
+    app.say(f"✓ removed {collect_garbage(context, older_than)} unreferenced file(s).")
+
+
 @server_app.command("clock")
 def clock(
     ctx: typer.Context,

@@ -36,7 +36,9 @@ def serve(*, data_dir: Path, host: str, port: int, dev: bool, admin_token: str |
           say: Callable[[str], None]) -> None:
     from waitress.server import create_server
 
+    from .context import ServerContext
     from .http.app import create_app
+    from .services.documents import collect_garbage
     from .settings import Settings
     from .store.db import prepare_data_dir
 
@@ -49,11 +51,15 @@ def serve(*, data_dir: Path, host: str, port: int, dev: bool, admin_token: str |
     settings = Settings(data_dir=data_dir, dev=dev, admin_token=token, smtp_url=smtp_url,
                         sms_webhook_url=sms_webhook,
                         public_url=public_url or f"http://{host}:{server.effective_port}")
-    application["app"] = create_app(settings)
+    ctx = ServerContext.build(settings)
+    removed = collect_garbage(ctx)
+    application["app"] = create_app(settings, ctx)
     say(f"mes server listening on http://{host}:{server.effective_port} "
         f"(data: {data_dir}{', development mode' if dev else ''})")
     if token_file:
         say(f"admin token: in {token_file}")
+    if removed:
+        say(f"removed {removed} leftover file(s) of interrupted uploads")
     if host not in LOOPBACK:
         say("warning: listening beyond loopback; put it behind TLS before real use.")
 
