@@ -228,3 +228,52 @@ class MesClient:
             for chunk in reply.iter_bytes(CHUNK):
                 sink(chunk)
             return reply.headers.get("X-Content-SHA256", "")
+
+    # -- medical profile -----------------------------------------------------------
+
+    def medical_profile(self, profile: str) -> m.MedicalProfile:
+        return self.request("GET", f"/v1/profiles/{profile}/medical", response=m.MedicalProfile, auth=True)
+
+    def add_entry(self, profile: str, section: str, entry: Any) -> m.ProfileEntry:
+        return self.request("POST", f"/v1/profiles/{profile}/medical/{section}", body=entry,
+                            response=m.ProfileEntry, auth=True)
+
+    def replace_entry(self, profile: str, section: str, entry_id: str, entry: Any) -> m.ProfileEntry:
+        return self.request("PUT", f"/v1/profiles/{profile}/medical/{section}/{entry_id}", body=entry,
+                            response=m.ProfileEntry, auth=True)
+
+    def remove_entry(self, profile: str, section: str, entry_id: str) -> None:
+        self.request("DELETE", f"/v1/profiles/{profile}/medical/{section}/{entry_id}", auth=True)
+
+    def mark_section(self, profile: str, section: str, not_concerned: bool) -> m.SectionView:
+        return self.request("PUT", f"/v1/profiles/{profile}/medical/{section}/status",
+                            body=m.SectionStatus(not_concerned), response=m.SectionView, auth=True)
+
+    def set_blood_group(self, profile: str, blood_group: str | None) -> m.MedicalProfile:
+        return self.request("PUT", f"/v1/profiles/{profile}/medical/blood-group", body=m.BloodGroupIn(blood_group),
+                            response=m.MedicalProfile, auth=True)
+
+    def fhir_bundle(self, profile: str) -> dict:
+        return self.request("GET", f"/v1/profiles/{profile}/medical/fhir", response=dict, auth=True)
+
+    # -- vaccinations ----------------------------------------------------------------
+
+    def vaccines(self, query: str | None = None) -> m.VaccineList:
+        return self.request("GET", "/v1/vaccines", params={"q": query}, response=m.VaccineList)
+
+    def vaccinations(self, profile: str) -> m.VaccinationList:
+        return self.request("GET", f"/v1/profiles/{profile}/vaccinations", response=m.VaccinationList, auth=True)
+
+    def add_vaccination(self, profile: str, entry: m.VaccinationIn) -> m.VaccinationView:
+        return self.request("POST", f"/v1/profiles/{profile}/vaccinations", body=entry, response=m.VaccinationView,
+                            auth=True)
+
+    def remove_vaccination(self, profile: str, vaccination_id: str) -> None:
+        self.request("DELETE", f"/v1/profiles/{profile}/vaccinations/{vaccination_id}", auth=True)
+
+    def reminders(self, profile: str, at: str | None = None) -> m.ReminderList:
+        return self.request("GET", f"/v1/profiles/{profile}/vaccinations/reminders", params={"at": at},
+                            response=m.ReminderList, auth=True)
+
+    def run_reminder_job(self) -> m.JobResult:
+        return self.request("POST", "/v1/admin/jobs/vaccination-reminders", response=m.JobResult, admin=True)

@@ -375,3 +375,148 @@ class LookupRequest(Base):
 
 class LookupResult(Struct):
     existing: dict[str, DocumentView]
+
+
+# --- medical profile ---------------------------------------------------------------
+
+Name = Annotated[str, Meta(min_length=1, max_length=50)]
+Comment = Annotated[str, Meta(max_length=3000)]
+Severity = Literal["mild", "moderate", "severe"]
+BloodGroup = Literal["A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-"]
+MeasureKind = Literal["weight", "height", "blood_pressure"]
+
+
+class DiseaseIn(Base):
+    name: Name
+    since: DateText | None = None
+    ongoing: bool = True
+    comment: Comment | None = None
+
+
+class TreatmentIn(Base):
+    name: Name
+    dosage: Annotated[str, Meta(max_length=200)] | None = None
+    start_date: DateText | None = None
+    end_date: DateText | None = None
+    comment: Comment | None = None
+
+
+class AllergyIn(Base):
+    substance: Name
+    reaction: Annotated[str, Meta(max_length=200)] | None = None
+    severity: Severity | None = None
+    comment: Comment | None = None
+
+
+class FamilyHistoryIn(Base):
+    relative: Name
+    condition: Name
+    comment: Comment | None = None
+
+
+class MeasureIn(Base):
+    kind: MeasureKind
+    date: DateText | None = None
+    value: Annotated[float, Meta(gt=0, lt=1000)] | None = None
+    systolic: Annotated[int, Meta(gt=0, lt=400)] | None = None
+    diastolic: Annotated[int, Meta(gt=0, lt=400)] | None = None
+    comment: Comment | None = None
+
+
+class ProfileEntry(Struct):
+    """One entry of a section: its id, its section and its fields (as entered, dates normalised)."""
+
+    id: str
+    section: str
+    fields: dict
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class SectionView(Struct):
+    section: str
+    label: str
+    not_concerned: bool
+    entries: list[ProfileEntry]
+
+
+class MedicalProfile(Struct):
+    profile_id: str
+    first_name: str
+    last_name: str
+    birth_date: dt.date
+    blood_group: BloodGroup | None
+    sections: list[SectionView]
+
+
+class SectionStatus(Base):
+    not_concerned: bool
+
+
+class BloodGroupIn(Base):
+    blood_group: BloodGroup | None
+
+
+# --- vaccinations ---------------------------------------------------------------------
+
+DoseKind = Literal["first", "booster"]
+
+
+class VaccineView(Struct):
+    code: str
+    name: str
+    diseases: list[str]
+    aliases: list[str]
+
+
+class VaccineList(Struct):
+    vaccines: list[VaccineView]
+
+
+class VaccinationIn(Base):
+    vaccine: Annotated[str, Meta(min_length=1, max_length=60)]
+    date: DateText
+    dose: DoseKind = "first"
+    lot: Annotated[str, Meta(max_length=50)] | None = None
+    performer: Annotated[str, Meta(max_length=100)] | None = None
+
+
+class VaccinationView(Struct):
+    id: str
+    profile_id: str
+    vaccine: str
+    vaccine_name: str
+    diseases: list[str]
+    date: dt.date
+    dose: DoseKind
+    lot: str | None
+    performer: str | None
+    created_at: dt.datetime
+
+
+class VaccinationList(Struct):
+    profile_id: str
+    vaccinations: list[VaccinationView]
+
+
+class ReminderView(Struct):
+    vaccine: str
+    vaccine_name: str
+    dose: str
+    status: Literal["overdue", "due", "upcoming"]
+    due_from: dt.date
+    due_until: dt.date | None
+    reason: str
+    rule_id: str
+
+
+class ReminderList(Struct):
+    profile_id: str
+    at: dt.date
+    calendar: str
+    reminders: list[ReminderView]
+
+
+class JobResult(Struct):
+    job: str
+    sent: int

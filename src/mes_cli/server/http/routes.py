@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...contract import models as m
 from ..services import accounts, auth, codes, enrolment, recovery, registry
-from . import dev, documents
+from . import dev, documents, medical
 from .operation import Operation
 
 def _session(fn):
@@ -67,4 +67,5 @@ OPERATIONS: list[Operation] = [
     Operation("POST", "/v1/account/totp/disable", "disableTotp", "Remove the authenticator (password required)",
               "account", _session(accounts.totp_disable), m.PasswordCheck, m.TotpStatus, access="session"),
     *documents.OPERATIONS,
+    *medical.OPERATIONS,
 ]

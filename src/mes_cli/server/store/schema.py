@@ -144,4 +144,45 @@ MIGRATIONS: list[str] = [
     CREATE INDEX documents_by_category ON documents(profile_id, category, seq);
     CREATE INDEX documents_by_sha ON documents(sha256);
     """,
+    # The medical profile: entries of each section as validated JSON, plus the vaccination booklet.
+    """
+    CREATE TABLE profile_entries (
+        id         TEXT PRIMARY KEY,
+        profile_id TEXT NOT NULL REFERENCES persons(id),
+        section    TEXT NOT NULL,
+        fields     TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX profile_entries_by_section ON profile_entries(profile_id, section, created_at);
+    CREATE TABLE profile_sections (
+        profile_id    TEXT NOT NULL REFERENCES persons(id),
+        section       TEXT NOT NULL,
+        not_concerned INTEGER NOT NULL,
+        PRIMARY KEY (profile_id, section)
+    );
+    CREATE TABLE profile_facts (
+        profile_id TEXT NOT NULL REFERENCES persons(id),
+        key        TEXT NOT NULL,
+        value      TEXT NOT NULL,
+        PRIMARY KEY (profile_id, key)
+    );
+    CREATE TABLE vaccinations (
+        id         TEXT PRIMARY KEY,
+        profile_id TEXT NOT NULL REFERENCES persons(id),
+        vaccine    TEXT NOT NULL,
+        date       TEXT NOT NULL,
+        dose       TEXT NOT NULL,
+        lot        TEXT,
+        performer  TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX vaccinations_by_profile ON vaccinations(profile_id, date);
+    CREATE TABLE reminder_notices (
+        profile_id TEXT NOT NULL REFERENCES persons(id),
+        reminder   TEXT NOT NULL,
+        sent_at    TEXT NOT NULL,
+        PRIMARY KEY (profile_id, reminder)
+    );
+    """,
 ]
