@@ -61,10 +61,11 @@ def root(
 
 
 def _register() -> None:
-    from . import account, demo, docs, server
+    from . import account, demo, docs, profile, server
 
     account.register(app)
     docs.register(app)
+    profile.register(app)
     server.register(app)
     demo.register(app)
 

@@ -423,6 +423,16 @@ class MeasureIn(Base):
     comment: Comment | None = None
 
 
+# The sections of the profile and the type of their entries (the server adds labels and rules).
+PROFILE_SECTIONS: dict[str, type] = {
+    "diseases": DiseaseIn,
+    "treatments": TreatmentIn,
+    "allergies": AllergyIn,
+    "family_history": FamilyHistoryIn,
+    "measures": MeasureIn,
+}
+
+
 class ProfileEntry(Struct):
     """One entry of a section: its id, its section and its fields (as entered, dates normalised)."""
 

@@ -35,12 +35,14 @@ def _date(raw: str | None, field: str, today: dt.date, allow_future: bool = Fals
     return parse_date(raw, field, today=today, allow_future=allow_future).isoformat() if raw else None
 
 
-def _clean(struct: Any) -> dict:
-    return {k: v for k, v in msgspec.structs.asdict(struct).items() if v is not None}
+def _clean(struct: Any, **normalised: Any) -> dict:
+    """The entry's fields, with normalised values swapped in; empty ones left out."""
+    fields = {**msgspec.structs.asdict(struct), **normalised}
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 def _disease(entry: m.DiseaseIn, today: dt.date) -> dict:
-    return {**_clean(entry), "since": _date(entry.since, "since", today)}
+    return _clean(entry, since=_date(entry.since, "since", today))
 
 
 def _treatment(entry: m.TreatmentIn, today: dt.date) -> dict:
@@ -48,7 +50,7 @@ def _treatment(entry: m.TreatmentIn, today: dt.date) -> dict:
     end = _date(entry.end_date, "end_date", today, allow_future=True)  # a planned end may lie ahead
     if start and end and end < start:
         raise MesError("INVALID_DATE", "The treatment's end date is before its start date.", {"field": "end_date"})
-    return {**_clean(entry), "start_date": start, "end_date": end}
+    return _clean(entry, start_date=start, end_date=end)
 
 
 def _allergy(entry: m.AllergyIn, today: dt.date) -> dict:
@@ -65,7 +67,7 @@ SYSTOLIC, DIASTOLIC = (50, 300), (30, 200)
 
 
 def _measure(entry: m.MeasureIn, today: dt.date) -> dict:
-    fields = {**_clean(entry), "date": _date(entry.date, "date", today) or today.isoformat()}
+    fields = _clean(entry, date=_date(entry.date, "date", today) or today.isoformat())
     if entry.kind == "blood_pressure":
         if entry.systolic is None or entry.diastolic is None:
             raise MesError("VALIDATION_ERROR", "A blood pressure needs --systolic and --diastolic (mmHg).",
@@ -87,13 +89,16 @@ def _measure(entry: m.MeasureIn, today: dt.date) -> dict:
     return {**fields, "unit": unit}
 
 
-SECTIONS: dict[str, Section] = {s.name: s for s in (
-    Section("diseases", "Maladies et sujets de santé", m.DiseaseIn, _disease),
-    Section("treatments", "Traitements", m.TreatmentIn, _treatment),
-    Section("allergies", "Allergies", m.AllergyIn, _allergy),
-    Section("family_history", "Antécédents familiaux", m.FamilyHistoryIn, _family),
-    Section("measures", "Mesures", m.MeasureIn, _measure),
-)}
+_LABELS_AND_RULES = {
+    "diseases": ("Maladies et sujets de santé", _disease),
+    "treatments": ("Traitements", _treatment),
+    "allergies": ("Allergies", _allergy),
+    "family_history": ("Antécédents familiaux", _family),
+    "measures": ("Mesures", _measure),
+}
+SECTIONS: dict[str, Section] = {
+    name: Section(name, label, m.PROFILE_SECTIONS[name], rules) for name, (label, rules) in _LABELS_AND_RULES.items()
+}
 
 
 def _entry_view(row) -> m.ProfileEntry:
