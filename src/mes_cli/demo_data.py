@@ -21,7 +21,7 @@ _PEOPLE = [
 _CHILD = (1, "Léo", "Martin", "2019-09-14", "75", "056")
 
 
-def _serial(nir: str) -> str:
+def card_serial_for(nir: str) -> str:
     """An 11-digit serial of a card with photo, checked against the serial rules."""
     from .contract.errors import MesError
     from .domain.card import validate_card_serial
@@ -49,6 +49,6 @@ def demo_persons() -> list[m.PersonIn]:
             c_nir = _nir(c_sex, c_birth, c_dept, c_commune)
             children.append(m.ChildIn(nir=c_nir, birth_date=c_birth, first_name=c_first, last_name=c_last))
         persons.append(m.PersonIn(nir=nir, birth_date=birth, first_name=first, last_name=last,
-                                  card_serial=_serial(nir), card_type="photo", email=email, mobile=mobile,
+                                  card_serial=card_serial_for(nir), card_type="photo", email=email, mobile=mobile,
                                   children=children))
     return persons

@@ -5,20 +5,10 @@ from __future__ import annotations
 import itertools
 import secrets
 
-from mes_cli.contract.errors import MesError
-from mes_cli.domain.card import validate_card_serial
+from mes_cli.demo_data import card_serial_for
 from mes_cli.domain.nir import make_nir
 
 _counter = itertools.count(1)
-
-
-def serial_for(nir: str) -> str:
-    while True:
-        serial = "".join(str(secrets.randbelow(10)) for _ in range(11))
-        try:
-            return validate_card_serial(serial, nir=nir, card_type="photo")
-        except MesError:
-            continue
 
 
 def person(**overrides) -> dict:
@@ -33,7 +23,7 @@ def person(**overrides) -> dict:
         "birth_date": f"{year}-{month:02d}-12",
         "first_name": "Jeanne",
         "last_name": "Martin",
-        "card_serial": serial_for(nir),
+        "card_serial": card_serial_for(nir),
         "card_type": "photo",
         "email": f"jeanne.{tag}.{n}@example.fr",
         "mobile": f"+3361{secrets.randbelow(10**7):07d}",

@@ -61,11 +61,12 @@ def root(
 
 
 def _register() -> None:
-    from . import account, demo, docs, profile, server
+    from . import account, demo, docs, profile, server, vaccins
 
     account.register(app)
     docs.register(app)
     profile.register(app)
+    vaccins.register(app)
     server.register(app)
     demo.register(app)
 

@@ -34,6 +34,13 @@ class AppContext:
                                    timeout=float(timeout) if timeout else None)
         return self._config
 
+    def use_admin_token(self, token: str | None) -> None:
+        """An --admin-token option wins over MES_ADMIN_TOKEN (read when the config was resolved)."""
+        if token:
+            import dataclasses
+
+            self._config = dataclasses.replace(self.config, admin_token=token)
+
     @property
     def client(self):
         if self._client is None:

@@ -26,6 +26,8 @@ def run(
     admin_token: Annotated[Optional[str], typer.Option("--admin-token", envvar="MES_ADMIN_TOKEN",
                            help="Token required by the admin API [env MES_ADMIN_TOKEN; generated if absent]")] = None,
     threads: Annotated[int, typer.Option("--threads", min=1, max=64, help="Worker threads")] = 8,
+    jobs_interval: Annotated[int, typer.Option("--jobs-interval", min=1, help="Seconds between runs of the "
+                             "periodic jobs (vaccination reminders)")] = 3600,
     public_url: Annotated[Optional[str], typer.Option("--public-url", help="Base URL used in e-mailed links")]
     = None,
     smtp_url: Annotated[Optional[str], typer.Option("--smtp-url", envvar="MES_SMTP_URL",
@@ -38,7 +40,8 @@ def run(
 
     app: AppContext = ctx.obj
     serve(data_dir=data_dir or app.config.server_data_dir, host=host, port=port, dev=dev, admin_token=admin_token,
-          threads=threads, public_url=public_url, smtp_url=smtp_url, sms_webhook=sms_webhook, say=app.say)
+          threads=threads, public_url=public_url, smtp_url=smtp_url, sms_webhook=sms_webhook, say=app.say,
+          jobs_interval=jobs_interval)
 
 
 @server_app.command("seed")
@@ -58,16 +61,13 @@ def seed(
     fields, without contacts). With --demo the persons are printed with the
     identity data needed to activate them.
     """
-    import dataclasses
-
     import msgspec
 
     from ..contract import models as m
     from ..contract.errors import MesError
 
     app: AppContext = ctx.obj
-    if admin_token:
-        app._config = dataclasses.replace(app.config, admin_token=admin_token)
+    app.use_admin_token(admin_token)
     if demo == (file is not None):
         raise MesError("INPUT_REQUIRED", "Give either a FILE of persons or --demo.", {"flag": "FILE|--demo"})
     if demo:
@@ -135,6 +135,21 @@ def gc(
     app: AppContext = ctx.obj
     context = ServerContext.build(Settings(data_dir=data_dir or app.config.server_data_dir))
     app.say(f"✓ removed {collect_garbage(context, older_than)} unreferenced file(s).")
+
+
+@server_app.command("jobs")
+def jobs(
+    ctx: typer.Context,
+    admin_token: Annotated[Optional[str], typer.Option("--admin-token", envvar="MES_ADMIN_TOKEN",
+                           help="The remote server's admin token [env MES_ADMIN_TOKEN]")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Run the periodic jobs now: e-mail the vaccination reminders that have become due."""
+    app: AppContext = ctx.obj
+    app.use_admin_token(admin_token)
+    result = app.client.run_reminder_job()
+    app.say(f"✓ {result.sent} reminder(s) sent.")
+    app.emit(result, fmt)
 
 
 @server_app.command("clock")

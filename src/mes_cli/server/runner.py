@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -31,9 +32,29 @@ def admin_token_for(data_dir: Path, given: str | None) -> tuple[str, Path | None
     return path.read_text().strip(), path
 
 
+def start_periodic_jobs(ctx, interval_seconds: float, say: Callable[[str], None]) -> threading.Event:
+    """Runs the reminder job every ``interval_seconds`` in a daemon thread; set the event to stop it."""
+    from .services.vaccinations import send_due_reminders
+
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(interval_seconds):
+            try:
+                result = send_due_reminders(ctx)
+            except Exception as exc:  # a failed round is retried at the next one, never kills the server
+                say(f"vaccination reminders failed this round: {type(exc).__name__}")
+                continue
+            if result.sent:
+                say(f"sent {result.sent} vaccination reminder(s)")
+
+    threading.Thread(target=loop, name="periodic-jobs", daemon=True).start()
+    return stop
+
+
 def serve(*, data_dir: Path, host: str, port: int, dev: bool, admin_token: str | None, threads: int,
           public_url: str | None, smtp_url: str | None, sms_webhook: str | None,
-          say: Callable[[str], None]) -> None:
+          say: Callable[[str], None], jobs_interval: float = 3600) -> None:
     from waitress.server import create_server
 
     from .context import ServerContext
@@ -67,10 +88,12 @@ def serve(*, data_dir: Path, host: str, port: int, dev: bool, admin_token: str |
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    stop_jobs = start_periodic_jobs(ctx, jobs_interval, say)
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
+        stop_jobs.set()
         server.close()
         say("mes server stopped.")

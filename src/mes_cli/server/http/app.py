@@ -92,7 +92,7 @@ class OperationsResource:
             return self._send_file(resp, result)
         resp.status = operation.status_of(result)
         if result is not None:
-            resp.content_type = falcon.MEDIA_JSON
+            resp.content_type = operation.raw_media or falcon.MEDIA_JSON
             resp.data = msgspec.json.encode(result)
 
     @staticmethod

@@ -66,7 +66,7 @@ def build_openapi() -> dict[str, Any]:
         if op.response is not None:
             ok["content"] = {"application/json": {"schema": schema_of[op.response]}}
         elif op.raw_media and not op.raw_body:
-            ok["content"] = {op.raw_media: binary}
+            ok["content"] = {op.raw_media: {"schema": {"type": "object"}} if op.raw_media.endswith("json") else binary}
         entry["responses"][str(op.status)] = ok
         if op.response is not None and "created" in getattr(op.response, "__struct_fields__", ()):
             entry["responses"]["200"] = {**ok, "description": "Already there (idempotent replay)"}

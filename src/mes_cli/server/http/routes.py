@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...contract import models as m
 from ..services import accounts, auth, codes, enrolment, recovery, registry
-from . import dev, documents, medical
+from . import dev, documents, medical, vaccinations
 from .operation import Operation
 
 def _session(fn):
@@ -68,4 +68,5 @@ OPERATIONS: list[Operation] = [
               "account", _session(accounts.totp_disable), m.PasswordCheck, m.TotpStatus, access="session"),
     *documents.OPERATIONS,
     *medical.OPERATIONS,
+    *vaccinations.OPERATIONS,
 ]

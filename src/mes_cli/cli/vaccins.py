@@ -1,0 +1,100 @@
+"""`mes vaccins …`: the vaccination booklet, the vaccine catalogue and reminders (also as an iCalendar file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .context import AppContext
+from .options import FormatOpt
+
+vaccins_app = typer.Typer(help="Your vaccination booklet and its reminders (official French calendar).",
+                          no_args_is_help=True)
+
+PROFILE = "me"
+BOOKLET_COLUMNS = ["id", "date", "vaccine", "vaccine_name", "dose", "lot", "performer"]
+REMINDER_COLUMNS = ["status", "vaccine_name", "dose", "due_from", "due_until", "reason"]
+
+
+def _app(ctx: typer.Context) -> AppContext:
+    return ctx.obj
+
+
+@vaccins_app.command("list")
+def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:
+    """The vaccinations recorded, oldest first."""
+    app = _app(ctx)
+    app.emit(app.client.vaccinations(PROFILE).vaccinations, fmt, columns=BOOKLET_COLUMNS)
+
+
+@vaccins_app.command("add")
+def add(
+    ctx: typer.Context,
+    vaccine: Annotated[str, typer.Option("--vaccine", help="Code, name or brand (see `mes vaccins catalogue`)")],
+    date: Annotated[str, typer.Option("--date", help="When it was given, e.g. 12/03/2021")],
+    dose: Annotated[str, typer.Option("--dose", help="first (primary immunisation) or booster")] = "first",
+    lot: Annotated[Optional[str], typer.Option("--lot", help="Lot number")] = None,
+    performer: Annotated[Optional[str], typer.Option("--performer", help="Who gave it")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Record a vaccination (after the date of birth, not in the future)."""
+    from ..contract import models as m
+    from ..contract.errors import MesError
+    from ..domain.dates import parse_date
+
+    if dose not in ("first", "booster"):
+        raise MesError("VALIDATION_ERROR", f"--dose must be first or booster, not {dose!r}.", {"field": "dose"})
+    app = _app(ctx)
+    entry = m.VaccinationIn(vaccine=vaccine, date=parse_date(date, "date").isoformat(), dose=dose, lot=lot,
+                            performer=performer)
+    recorded = app.client.add_vaccination(PROFILE, entry)
+    app.say(f"✓ recorded {recorded.vaccine_name} on {recorded.date:%d/%m/%Y} ({recorded.id})")
+    app.emit(recorded, fmt)
+
+
+@vaccins_app.command("remove")
+def remove(ctx: typer.Context, vaccination_id: Annotated[str, typer.Argument(help="Entry id (see list)")]) -> None:
+    """Remove a vaccination entry."""
+    app = _app(ctx)
+    app.client.remove_vaccination(PROFILE, vaccination_id)
+    app.say(f"✓ removed {vaccination_id}")
+
+
+@vaccins_app.command("catalogue")
+def catalogue(
+    ctx: typer.Context,
+    query: Annotated[Optional[str], typer.Argument(help="Words of a code, name, brand or disease")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """The vaccine reference list (code, official name, diseases covered), searched."""
+    app = _app(ctx)
+    app.emit(app.client.vaccines(query).vaccines, fmt, columns=["code", "name", "diseases"])
+
+
+@vaccins_app.command("reminders")
+def reminders(
+    ctx: typer.Context,
+    at: Annotated[Optional[str], typer.Option("--at", help="Compute at this date (default: today)")] = None,
+    ics: Annotated[Optional[Path], typer.Option("--ics", help="Also write the reminders to an iCalendar FILE")]
+    = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """What is overdue, due now and coming next, from the official calendar."""
+    from ..domain.dates import parse_date
+
+    app = _app(ctx)
+    when = parse_date(at, "at", allow_future=True).isoformat() if at else None
+    result = app.client.reminders(PROFILE, when)
+    app.say(f"Reminders at {result.at:%d/%m/%Y} — {result.calendar}")
+    if ics is not None:
+        from .ics import reminders_calendar
+
+        ics.write_bytes(reminders_calendar(result.reminders, result.profile_id))
+        app.say(f"✓ {len(result.reminders)} reminder(s) written to {ics}")
+    app.emit(result.reminders, fmt, columns=REMINDER_COLUMNS)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(vaccins_app, name="vaccins")

@@ -1,0 +1,69 @@
+"""What every rule evaluator needs: the person, the day asked about, the doses, the calendar.
+
+Also the one place that turns an evaluator's finding into a :class:`Reminder`, so the
+three kinds of rule word and name things the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from mes_cli.domain.vaccination.catalogue import counting_for, vaccine_by_code
+from mes_cli.domain.vaccination.model import Dose, Reminder
+from mes_cli.domain.vaccination.schedule import Calendar, Rule
+from mes_cli.domain.vaccination.timing import status_of
+from mes_cli.domain.vaccination.wording import sentence
+
+
+@dataclass(frozen=True)
+class Situation:
+    """``doses`` are only those given between the birth and ``at`` (inclusive), by date."""
+
+    birth: date
+    at: date
+    doses: tuple[Dose, ...]
+    calendar: Calendar
+
+    def doses_counting_for(self, code: str) -> list[Dose]:
+        """The doses that count for a rule about ``code`` (equivalent vaccines included)."""
+        accepted = counting_for(code)
+        return [d for d in self.doses if d.vaccine in accepted]
+
+    def reminder(
+        self,
+        rule: Rule,
+        vaccine: str,
+        dose: str,
+        due_from: date,
+        due_until: date | None,
+        recommended: str,
+        details: list[str],
+        *,
+        missing: str | None = "not recorded",
+        if_overdue: tuple[str, ...] = (),
+    ) -> Reminder | None:
+        """The reminder for a dose not given, or None when it is beyond the horizon.
+
+        ``details`` follow the main clause whatever the status; ``missing`` is added
+        when the dose is due or overdue, ``if_overdue`` when it is overdue.
+        """
+        status = status_of(self.at, due_from, due_until, self.calendar.settings)
+        if status is None:
+            return None
+        known = vaccine_by_code(vaccine)
+        label = known.label if known else vaccine
+        if status != "upcoming" and missing:
+            details = [*details, missing]
+        if status == "overdue":
+            details = [*details, *if_overdue]
+        return Reminder(
+            vaccine=vaccine,
+            vaccine_name=known.name if known else vaccine,
+            dose=dose,
+            status=status,
+            due_from=due_from,
+            due_until=due_until,
+            reason=sentence(label, dose, status, due_from, due_until, recommended, details),
+            rule_id=rule.id,
+        )

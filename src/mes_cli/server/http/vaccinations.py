@@ -1,0 +1,42 @@
+"""HTTP adapters for the vaccination booklet, its reminders, the FHIR export and the reminder job."""
+
+from __future__ import annotations
+
+from ...contract import models as m
+from ..services import fhir, profiles, vaccinations
+from .operation import Operation
+
+BASE = "/v1/profiles/{profile_id}/vaccinations"
+
+
+def _profile(ctx, call) -> str:
+    return profiles.authorize(ctx, call.session, call.params["profile_id"])
+
+
+OPERATIONS = [
+    Operation("GET", "/v1/vaccines", "searchVaccines", "The vaccine reference list, searched", "vaccinations",
+              lambda ctx, call: vaccinations.search(call.query.get("q")), None, m.VaccineList,
+              query=(("q", str, "Words of a code, name, brand or disease"),)),
+    Operation("GET", BASE, "listVaccinations", "The vaccination booklet", "vaccinations",
+              lambda ctx, call: vaccinations.booklet(ctx, _profile(ctx, call)), None, m.VaccinationList,
+              access="session"),
+    Operation("POST", BASE, "addVaccination", "Record a vaccination", "vaccinations",
+              lambda ctx, call: vaccinations.add(ctx, _profile(ctx, call), call.body), m.VaccinationIn,
+              m.VaccinationView, access="session", status=201),
+    Operation("DELETE", BASE + "/{vaccination_id}", "removeVaccination", "Remove a vaccination entry",
+              "vaccinations", lambda ctx, call: vaccinations.remove(ctx, _profile(ctx, call),
+                                                                    call.params["vaccination_id"]),
+              None, None, access="session", status=204),
+    Operation("GET", BASE + "/reminders", "vaccinationReminders",
+              "Overdue, due and coming doses from the official calendar", "vaccinations",
+              lambda ctx, call: vaccinations.reminders(ctx, _profile(ctx, call), call.query.get("at")), None,
+              m.ReminderList, access="session", query=(("at", str, "Compute at this date (default: today)"),)),
+    Operation("GET", "/v1/profiles/{profile_id}/medical/fhir", "exportFhir",
+              "The profile as a FHIR R4 Bundle (Patient with INS-NIR, Condition, MedicationStatement, "
+              "AllergyIntolerance, FamilyMemberHistory, Observation, Immunization)", "profile",
+              lambda ctx, call: fhir.bundle(ctx, _profile(ctx, call), vaccinations.vaccine_name), None, None,
+              access="session", raw_media="application/fhir+json"),
+    Operation("POST", "/v1/admin/jobs/vaccination-reminders", "runReminderJob",
+              "Send the vaccination reminders that have become due (the periodic job, run now)", "admin",
+              lambda ctx, call: vaccinations.send_due_reminders(ctx), None, m.JobResult, access="admin"),
+]

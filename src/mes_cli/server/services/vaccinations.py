@@ -1,0 +1,120 @@
+"""The vaccination booklet and its reminders (DOMAIN.md §4).
+
+The rules (which vaccine, which dose, when) live in the domain's calendar data;
+this module stores doses, computes reminders at the server's date, and sends a
+reminder e-mail once per due dose (the periodic job).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ...contract import models as m
+from ...contract.errors import MesError
+from ...domain import vaccination
+from ...domain.dates import parse_date
+from ..clock import from_iso, to_iso
+from ..context import ServerContext
+from . import messages
+from .accounts import notify_person
+from .common import new_id, person_by_id
+
+
+def vaccine_view(vaccine) -> m.VaccineView:
+    return m.VaccineView(code=vaccine.code, name=vaccine.name, diseases=list(vaccine.diseases),
+                         aliases=list(vaccine.aliases))
+
+
+def search(query: str | None) -> m.VaccineList:
+    found = vaccination.search_vaccines(query or "")
+    return m.VaccineList(vaccines=[vaccine_view(v) for v in found])
+
+
+def vaccine_name(code: str) -> str:
+    try:
+        return vaccination.find_vaccine(code).name
+    except MesError:
+        return code
+
+
+def _view(row) -> m.VaccinationView:
+    vaccine = vaccination.find_vaccine(row["vaccine"])
+    return m.VaccinationView(id=row["id"], profile_id=row["profile_id"], vaccine=vaccine.code, vaccine_name=vaccine.name,
+                             diseases=list(vaccine.diseases), date=dt.date.fromisoformat(row["date"]),
+                             dose=row["dose"], lot=row["lot"], performer=row["performer"],
+                             created_at=from_iso(row["created_at"]))
+
+
+def _birth(ctx: ServerContext, profile_id: str) -> dt.date:
+    return dt.date.fromisoformat(person_by_id(ctx, profile_id)["birth_date"])
+
+
+def booklet(ctx: ServerContext, profile_id: str) -> m.VaccinationList:
+    rows = ctx.store.all("SELECT * FROM vaccinations WHERE profile_id = ? ORDER BY date, id", (profile_id,))
+    return m.VaccinationList(profile_id=profile_id, vaccinations=[_view(r) for r in rows])
+
+
+def add(ctx: ServerContext, profile_id: str, entry: m.VaccinationIn) -> m.VaccinationView:
+    vaccine = vaccination.find_vaccine(entry.vaccine)
+    today = ctx.clock.today()
+    date = parse_date(entry.date, "date", today=today)
+    vaccination.validate_dose_date(date, _birth(ctx, profile_id), today)
+    entry_id = new_id("v")
+    ctx.store.run("INSERT INTO vaccinations(id, profile_id, vaccine, date, dose, lot, performer, created_at)"
+                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  (entry_id, profile_id, vaccine.code, date.isoformat(), entry.dose, entry.lot, entry.performer,
+                   to_iso(ctx.clock.now())))
+    return _view(ctx.store.one("SELECT * FROM vaccinations WHERE id = ?", (entry_id,)))
+
+
+def remove(ctx: ServerContext, profile_id: str, vaccination_id: str) -> None:
+    cursor = ctx.store.run("DELETE FROM vaccinations WHERE profile_id = ? AND id = ?", (profile_id, vaccination_id))
+    if cursor.rowcount == 0:
+        raise MesError("NOT_FOUND", f"No vaccination {vaccination_id!r} in this booklet; see `mes vaccins list`.")
+
+
+def _doses(ctx: ServerContext, profile_id: str) -> list:
+    rows = ctx.store.all("SELECT vaccine, date, dose FROM vaccinations WHERE profile_id = ? ORDER BY date",
+                         (profile_id,))
+    return [vaccination.Dose(r["vaccine"], dt.date.fromisoformat(r["date"]), r["dose"]) for r in rows]
+
+
+def reminders(ctx: ServerContext, profile_id: str, at: str | None = None) -> m.ReminderList:
+    today = ctx.clock.today()
+    when = parse_date(at, "at", today=today, allow_future=True) if at else today
+    calendar = vaccination.calendar()
+    found = vaccination.reminders(_birth(ctx, profile_id), _doses(ctx, profile_id), when, calendar)
+    return m.ReminderList(profile_id=profile_id, at=when, calendar=f"{calendar.source} (édition {calendar.edition})",
+                          reminders=[m.ReminderView(vaccine=r.vaccine, vaccine_name=r.vaccine_name, dose=r.dose,
+                                                    status=r.status, due_from=r.due_from, due_until=r.due_until,
+                                                    reason=r.reason, rule_id=r.rule_id) for r in found])
+
+
+def send_due_reminders(ctx: ServerContext) -> m.JobResult:
+    """The periodic job: one e-mail per dose that has become due, never twice for the same dose.
+
+    A dose is identified by its rule and the date it became due, so a yearly
+    autumn reminder is sent again the next year, but not twice in one season.
+    """
+    today = ctx.clock.today()
+    sent = 0
+    persons = ctx.store.all("SELECT p.id FROM persons p JOIN spaces s ON s.person_id = p.id"
+                            " WHERE s.state = 'active' AND p.deceased = 0")
+    for person in persons:
+        for reminder in reminders(ctx, person["id"]).reminders:
+            if reminder.status == "upcoming":
+                continue
+            key = f"{reminder.rule_id}@{reminder.due_from.isoformat()}"
+            with ctx.store.transaction() as conn:
+                claimed = conn.execute("INSERT OR IGNORE INTO reminder_notices(profile_id, reminder, sent_at)"
+                                       " VALUES (?, ?, ?)", (person["id"], key, to_iso(ctx.clock.now())))
+                if claimed.rowcount != 1:
+                    continue
+                first_name = person_by_id(ctx, person["id"])["first_name"]
+                text = (f"Un vaccin est à faire : {reminder.vaccine_name} ({reminder.dose}), recommandé à partir "
+                        f"du {reminder.due_from:%d/%m/%Y}. Parlez-en à votre médecin, pharmacien ou infirmier. "
+                        "Voir : mes vaccins reminders.")
+                notify_person(ctx, person["id"], *messages.notice(first_name, "Rappel de vaccination", text),
+                              kind="vaccination_reminder")
+                sent += 1
+    return m.JobResult(job="vaccination-reminders", sent=sent)
