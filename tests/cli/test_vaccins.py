@@ -85,3 +85,30 @@ def test_nobody_reads_another_booklet(mes, tmp_path):
     assert other.ok("vaccins", "list") == []
     assert other("vaccins", "remove", added["id"]).exit_code == 7
     assert len(mes.ok("vaccins", "list")) == 1
+
+
+def test_the_job_mails_a_dose_when_it_becomes_due_and_never_twice(mes):
+    import datetime as dt
+
+    from dateutil.relativedelta import relativedelta
+
+    birth = dt.date.today() - relativedelta(years=65) + dt.timedelta(days=10)  # 65 in ten days
+    p = active_person(mes, birth_date=birth.isoformat())
+    booster_at_45 = birth + relativedelta(years=45, months=1)
+    mes.ok("vaccins", "add", "--vaccine", "DTPOLIO", "--date", booster_at_45.isoformat(), "--dose", "booster")
+
+    def mailed():
+        messages = mes.ok("outbox", "--to", p["email"], "--limit", "200")
+        return [m for m in messages if m["kind"] == "vaccination_reminder"]
+
+    mes.ok("server", "jobs")
+    assert mailed() == [], "nothing is due before the 65th birthday"
+    mes.ok("server", "clock", "--advance", "11d")
+    mes.ok("server", "jobs")
+    first_round = mailed()
+    # At 65: the dTPolio booster, pneumococcal, shingles dose 1, and (in autumn) influenza and COVID-19.
+    assert any("(dTPolio)" in m["body"] for m in first_round), "the 65-year booster became due"
+    assert any("zona" in m["body"] for m in first_round) and any("pneumococcique" in m["body"] for m in first_round)
+    mes.ok("server", "clock", "--advance", "1d")
+    mes.ok("server", "jobs")
+    assert len(mailed()) == len(first_round) >= 1
