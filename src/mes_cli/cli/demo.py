@@ -72,7 +72,7 @@ def demo(
     home: Annotated[Optional[Path], typer.Option("--in", help="Directory for the demo's data "
                     "(default: a new temporary one)")] = None,
 ) -> None:
-    """A guided tour on a fresh embedded server: seed, activate, log in with a code from the outbox, upload."""
+    """A guided tour on a fresh embedded server: activate, log in, upload, profile, vaccination reminders."""
     import secrets
     import tempfile
 
@@ -109,6 +109,16 @@ def demo(
     scans = _sample_scans(home / "scans")
     s.run(["docs", "upload", str(scans), "--recursive", "--category", "CPT_REND", "--date", "14/10/2026"])
     s.run(["docs", "list"])
+
+    s.title(7, "She fills in her medical profile")
+    s.run(["profile", "add", "allergy", "--substance", "Pénicilline", "--reaction", "urticaire", "--severity",
+           "moderate"])
+    s.run(["profile", "add", "measure", "--kind", "blood-pressure", "--systolic", "125", "--diastolic", "80"])
+    s.run(["profile", "show"])
+
+    s.title(8, "Her vaccination booklet, and what the official calendar says is due")
+    s.run(["vaccins", "add", "--vaccine", "Repevax", "--date", "14/05/2010", "--dose", "booster"])
+    s.run(["vaccins", "reminders", "--ics", str(home / "rappels.ics")])
     out.write(f"\n✓ Demo complete. Explore further with: MES_HOME={home} mes --help\n")
 
 
