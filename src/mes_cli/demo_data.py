@@ -12,13 +12,13 @@ from .contract import models as m
 from .domain.nir import make_nir
 
 _PEOPLE = [
-    # sex, first, last, birth date, department, commune, email, mobile
-    (2, "Jeanne", "Martin", "1985-04-12", "75", "056", "jeanne.martin@example.fr", "+33612345678"),
-    (1, "Karim", "Benali", "1978-11-03", "69", "123", "karim.benali@example.fr", None),
-    (2, "Lucie", "Moreau", "1992-07-21", "2A", "004", None, "+33698765432"),
-    (1, "Paul", "Lefèvre", "1950-02-08", "33", "063", None, None),
+    # sex, first, last, birth date, department of birth, email, mobile
+    (2, "Jeanne", "Martin", "1985-04-12", "75", "jeanne.martin@example.fr", "+33612345678"),
+    (1, "Karim", "Benali", "1978-11-03", "69", "karim.benali@example.fr", None),
+    (2, "Lucie", "Moreau", "1992-07-21", "2A", None, "+33698765432"),
+    (1, "Paul", "Lefèvre", "1950-02-08", "33", None, None),
 ]
-_CHILD = (1, "Léo", "Martin", "2019-09-14", "75", "056")
+_CHILD = (1, "Léo", "Martin", "2019-09-14", "75")
 
 
 def card_serial_for(nir: str) -> str:
@@ -34,19 +34,21 @@ def card_serial_for(nir: str) -> str:
             continue
 
 
-def _nir(sex: int, birth: str, department: str, commune: str) -> str:
+def _nir(sex: int, birth: str, department: str) -> str:
+    """A random commune of birth and order number: about a million NIRs per person, so no collisions."""
     year, month = int(birth[:4]), int(birth[5:7])
+    commune = f"{1 + secrets.randbelow(989):03d}"
     return make_nir(sex, year, month, department, commune, 1 + secrets.randbelow(998))
 
 
 def demo_persons() -> list[m.PersonIn]:
     persons = []
-    for sex, first, last, birth, dept, commune, email, mobile in _PEOPLE:
-        nir = _nir(sex, birth, dept, commune)
+    for sex, first, last, birth, dept, email, mobile in _PEOPLE:
+        nir = _nir(sex, birth, dept)
         children = []
         if first == "Jeanne":
-            c_sex, c_first, c_last, c_birth, c_dept, c_commune = _CHILD
-            c_nir = _nir(c_sex, c_birth, c_dept, c_commune)
+            c_sex, c_first, c_last, c_birth, c_dept = _CHILD
+            c_nir = _nir(c_sex, c_birth, c_dept)
             children.append(m.ChildIn(nir=c_nir, birth_date=c_birth, first_name=c_first, last_name=c_last))
         persons.append(m.PersonIn(nir=nir, birth_date=birth, first_name=first, last_name=last,
                                   card_serial=card_serial_for(nir), card_type="photo", email=email, mobile=mobile,

@@ -56,5 +56,8 @@ class Mes:
         return result.json if result.stdout.strip() else None
 
     def as_other(self, home: Path) -> "Mes":
-        """The same server seen from another person's home directory."""
-        return Mes(home=home, api_url=self.api_url, admin_token=self.admin_token)
+        """Another person (own home, own session) on the same server — the embedded one included."""
+        variables = dict(self.variables)
+        if not self.remote:
+            variables.setdefault("MES_SERVER_DATA", str(self.home / "server"))
+        return Mes(home=home, api_url=self.api_url, admin_token=self.admin_token, variables=variables)

@@ -19,7 +19,8 @@ from .env import Env
 EPILOG = (
     "Exit codes: 0 ok · 1 error · 2 usage · 3 network/timeout · 4 authentication required or expired · "
     "5 partial failure · 6 rejected input · 7 not found · 8 conflict · 9 rate limited · 130 interrupted.  "
-    "Environment: MES_HOME, MES_API_URL, MES_TOKEN, MES_FORMAT, MES_ADMIN_TOKEN, MES_TOTP_SECRET, CI."
+    "Environment: MES_HOME, MES_API_URL, MES_TOKEN, MES_FORMAT, MES_FOR, MES_ADMIN_TOKEN, MES_TOTP_SECRET, "
+    "MES_SERVER_DATA, CI."
 )
 
 app = typer.Typer(
@@ -50,23 +51,26 @@ def root(
                     show_default=False)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or messages (errors still shown)")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on unexpected errors")] = False,
+    for_child: Annotated[Optional[str], typer.Option("--for", metavar="CHILD",
+                         help="Act on an attached child's profile (name or id) [env MES_FOR]")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                        help="Print the version and exit")] = False,
 ) -> None:
     from .context import AppContext
 
     env = ctx.obj if isinstance(ctx.obj, Env) else Env()
-    ctx.obj = AppContext(env=env, api_url=api_url, home=home, debug=debug, quiet=quiet)
+    ctx.obj = AppContext(env=env, api_url=api_url, home=home, debug=debug, quiet=quiet, for_child=for_child)
     ctx.call_on_close(ctx.obj.close)
 
 
 def _register() -> None:
-    from . import account, demo, docs, profile, server, vaccins
+    from . import account, children, demo, docs, profile, server, vaccins
 
     account.register(app)
     docs.register(app)
     profile.register(app)
     vaccins.register(app)
+    children.register(app)
     server.register(app)
     demo.register(app)
 

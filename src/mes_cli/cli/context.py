@@ -17,8 +17,10 @@ class AppContext:
     home: Path | None = None
     debug: bool = False
     quiet: bool = False
+    for_child: str | None = None
     _client: Any = field(default=None, repr=False)
     _config: Any = field(default=None, repr=False)
+    _profile: str | None = field(default=None, repr=False)
 
     # -- where to talk -------------------------------------------------------------
 
@@ -31,7 +33,8 @@ class AppContext:
             self._config = resolve(self.api_url or self.env.get("MES_API_URL"),
                                    home=self.home or _home_from(self.env),
                                    admin_token=self.env.get("MES_ADMIN_TOKEN"),
-                                   timeout=float(timeout) if timeout else None)
+                                   timeout=float(timeout) if timeout else None,
+                                   server_data=_path(self.env.get("MES_SERVER_DATA")))
         return self._config
 
     def use_admin_token(self, token: str | None) -> None:
@@ -65,6 +68,35 @@ class AppContext:
             return explicit
         stored = self.session_file().get()
         return stored.get("token") if stored else None
+
+    # -- whose profile ---------------------------------------------------------------
+
+    def resolve_child(self, name_or_id: str):
+        """An attached child by profile id, first name or full name (case and accents ignored)."""
+        from ..domain._text import fold
+
+        wanted = fold(name_or_id)
+        attached = [c for c in self.client.children().children if c.status == "attached"]
+        matches = [c for c in attached if c.profile_id == name_or_id
+                   or wanted in (fold(c.first_name), fold(f"{c.first_name} {c.last_name}"))]
+        if len(matches) == 1:
+            return matches[0]
+        names = ", ".join(f"{c.first_name} {c.last_name} ({c.profile_id})" for c in attached) or "none"
+        reason = "several attached profiles match" if matches else "no attached profile matches"
+        raise MesError("PROFILE_NOT_FOUND", f"{reason} {name_or_id!r}; attached: {names}. "
+                       "See `mes children list`.", {"field": "for"})
+
+    def profile(self) -> str:
+        """The profile commands act on: yours, or a child's with --for / MES_FOR (said on stderr)."""
+        if self._profile is None:
+            wanted = self.for_child or self.env.get("MES_FOR")
+            if not wanted:
+                self._profile = "me"
+            else:
+                child = self.resolve_child(wanted)
+                self.say(f"Profile of {child.first_name} {child.last_name} ({child.profile_id})")
+                self._profile = child.profile_id
+        return self._profile
 
     def close(self) -> None:
         if self._client is not None:
@@ -132,5 +164,8 @@ class AppContext:
 
 
 def _home_from(env: Env) -> Path | None:
-    value = env.get("MES_HOME")
+    return _path(env.get("MES_HOME"))
+
+
+def _path(value: str | None) -> Path | None:
     return Path(value).expanduser() if value else None

@@ -12,7 +12,6 @@ from .options import FormatOpt, YesOpt
 
 docs_app = typer.Typer(help="Your documents: upload, list, download, hide, delete.", no_args_is_help=True)
 
-PROFILE = "me"
 DOC_COLUMNS = ["id", "title", "category", "document_date", "media_type", "size", "hidden", "uploaded_by"]
 IdsArg = Annotated[list[str], typer.Argument(help="Document ids (see `mes docs list`)", show_default=False)]
 
@@ -57,6 +56,7 @@ def upload(
         raise MesError("INPUT_REQUIRED", "No file to upload: give paths, '-' with paths on stdin, or --manifest.",
                        {"flag": "PATH"})
     uploads.validate_metadata(items, defaults)
+    _resolve_profiles(app, items)
     for item in items:
         uploads.inspect(item)
     ready = [i for i in items if i.status == "ready"]
@@ -85,6 +85,16 @@ def _collect(app: AppContext, paths: list[str], recursive: bool, manifest: Path 
         paths = [p for p in paths if p != "-"] + [line.strip() for line in app.env.stdin if line.strip()]
     items += [uploads.UploadItem(path=path) for path in uploads.expand(paths, recursive)]
     return items
+
+
+def _resolve_profiles(app: AppContext, items) -> None:
+    """Each file's profile: the manifest's 'profile' column (a child's name or id), else --for, else yours."""
+    resolved: dict[str, str] = {}
+    for item in items:
+        if item.profile not in resolved:
+            resolved[item.profile] = app.profile() if item.profile == "me" else \
+                app.resolve_child(item.profile).profile_id
+        item.profile = resolved[item.profile]
 
 
 def _progress(app: AppContext, ready):
@@ -145,7 +155,7 @@ def list_(
     }
     documents, cursor = [], None
     while True:
-        page = app.client.list_documents(PROFILE, **filters, cursor=cursor)
+        page = app.client.list_documents(app.profile(), **filters, cursor=cursor)
         documents += page.documents
         cursor = page.next_cursor
         if not all_ or cursor is None:
@@ -159,7 +169,7 @@ def list_(
 def show(ctx: typer.Context, document_id: Annotated[str, typer.Argument(help="Document id")], fmt: FormatOpt = None):
     """One document's details."""
     app = _app(ctx)
-    app.emit(app.client.get_document(PROFILE, document_id), fmt)
+    app.emit(app.client.get_document(app.profile(), document_id), fmt)
 
 
 @docs_app.command("download")
@@ -174,20 +184,21 @@ def download(
     from ..client.downloads import download_to
 
     app = _app(ctx)
-    meta = app.client.get_document(PROFILE, document_id)
+    meta = app.client.get_document(app.profile(), document_id)
     if str(output) == "-":
         import sys
 
-        written = download_to(app.client, PROFILE, meta, sink=getattr(app.env.stdout, "buffer", sys.stdout.buffer))
+        stdout = getattr(app.env.stdout, "buffer", sys.stdout.buffer)
+        download_to(app.client, app.profile(), meta, sink=stdout)
         return
-    written = download_to(app.client, PROFILE, meta, target=output, force=force)
+    written = download_to(app.client, app.profile(), meta, target=output, force=force)
     app.say(f"✓ {written} ({meta.size:,} bytes, SHA-256 verified)")
 
 
 def _patch_each(app: AppContext, ids: list[str], hidden: bool, fmt: str | None) -> None:
     from ..contract import models as m
 
-    updated = [app.client.update_document(PROFILE, i, m.DocumentPatch(hidden=hidden)) for i in ids]
+    updated = [app.client.update_document(app.profile(), i, m.DocumentPatch(hidden=hidden)) for i in ids]
     app.say(f"✓ {len(updated)} document(s) {'hidden from' if hidden else 'visible to'} health professionals.")
     app.emit(updated, fmt, columns=DOC_COLUMNS)
 
@@ -210,7 +221,7 @@ def delete(ctx: typer.Context, ids: IdsArg, yes: YesOpt = False) -> None:
     app = _app(ctx)
     app.confirm(f"Delete {len(ids)} document(s) permanently?", yes)
     for document_id in ids:
-        app.client.delete_document(PROFILE, document_id)
+        app.client.delete_document(app.profile(), document_id)
         app.say(f"✓ deleted {document_id}")
 
 

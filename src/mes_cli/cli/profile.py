@@ -15,7 +15,6 @@ profile_app = typer.Typer(help="Your medical profile: diseases, treatments, alle
 add_app = typer.Typer(help="Add an entry to a section of the profile.", no_args_is_help=True)
 profile_app.add_typer(add_app, name="add")
 
-PROFILE = "me"
 SECTION_NAMES = {"disease": "diseases", "diseases": "diseases", "treatment": "treatments",
                  "treatments": "treatments", "allergy": "allergies", "allergies": "allergies",
                  "measure": "measures", "measures": "measures", "family-history": "family_history",
@@ -45,7 +44,7 @@ def _date(raw: str | None, field: str, allow_future: bool = False) -> str | None
 
 
 def _added(app: AppContext, section: str, entry, fmt: str | None) -> None:
-    created = app.client.add_entry(PROFILE, section, entry)
+    created = app.client.add_entry(app.profile(), section, entry)
     app.say(f"✓ added {created.id} to {section.replace('_', ' ')}")
     app.emit(created, fmt)
 
@@ -150,7 +149,7 @@ def _typed(struct_type, **fields):
 def _find(app: AppContext, entry_id: str):
     from ..contract.errors import MesError
 
-    for section in app.client.medical_profile(PROFILE).sections:
+    for section in app.client.medical_profile(app.profile()).sections:
         for entry in section.entries:
             if entry.id == entry_id:
                 return section.section, entry
@@ -177,7 +176,8 @@ def edit(
         if not sep:
             raise MesError("VALIDATION_ERROR", f"--set takes FIELD=VALUE, not {change!r}.", {"field": "set"})
         fields[key.strip()] = value if value != "" else None
-    updated = app.client.replace_entry(PROFILE, section, entry_id, _typed(PROFILE_SECTIONS[section], **fields))
+    entry = _typed(PROFILE_SECTIONS[section], **fields)
+    updated = app.client.replace_entry(app.profile(), section, entry_id, entry)
     app.say(f"✓ updated {entry_id}")
     app.emit(updated, fmt)
 
@@ -187,7 +187,7 @@ def remove(ctx: typer.Context, entry_id: Annotated[str, typer.Argument(help="Ent
     """Remove an entry."""
     app = _app(ctx)
     section, _entry = _find(app, entry_id)
-    app.client.remove_entry(PROFILE, section, entry_id)
+    app.client.remove_entry(app.profile(), section, entry_id)
     app.say(f"✓ removed {entry_id}")
 
 
@@ -200,7 +200,7 @@ def not_concerned(
 ) -> None:
     """Mark a section as not concerning you (e.g. no allergies)."""
     app = _app(ctx)
-    app.emit(app.client.mark_section(PROFILE, _section(section), not undo), fmt)
+    app.emit(app.client.mark_section(app.profile(), _section(section), not undo), fmt)
 
 
 @profile_app.command("blood-group")
@@ -216,7 +216,7 @@ def blood_group(
     if clear == (group is not None):
         raise MesError("INPUT_REQUIRED", "Give a blood group (e.g. O+) or --clear.", {"flag": "GROUP"})
     value = None if clear else group.upper().replace("POS", "+").replace("NEG", "-")
-    app.client.set_blood_group(PROFILE, value)
+    app.client.set_blood_group(app.profile(), value)
     app.say(f"✓ blood group {'cleared' if clear else value}")
 
 
@@ -226,7 +226,7 @@ def show(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     from .output import resolve_format
 
     app = _app(ctx)
-    profile = app.client.medical_profile(PROFILE)
+    profile = app.client.medical_profile(app.profile())
     chosen = resolve_format(fmt, app.env)
     if chosen == "json":
         return app.emit(profile, "json")
@@ -267,7 +267,7 @@ def export(
     if fmt != "fhir":
         raise MesError("VALIDATION_ERROR", f"Unknown export format {fmt!r}; use fhir.", {"field": "format"})
     app = _app(ctx)
-    text = json.dumps(app.client.fhir_bundle(PROFILE), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(app.client.fhir_bundle(app.profile()), indent=2, ensure_ascii=False) + "\n"
     if output is None:
         app.env.stdout.write(text)
         return

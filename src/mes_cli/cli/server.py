@@ -144,12 +144,12 @@ def jobs(
                            help="The remote server's admin token [env MES_ADMIN_TOKEN]")] = None,
     fmt: FormatOpt = None,
 ) -> None:
-    """Run the periodic jobs now: e-mail the vaccination reminders that have become due."""
+    """Run the periodic jobs now: vaccination reminders that became due, letters to those turning 18."""
     app: AppContext = ctx.obj
     app.use_admin_token(admin_token)
-    result = app.client.run_reminder_job()
-    app.say(f"✓ {result.sent} reminder(s) sent.")
-    app.emit(result, fmt)
+    report = app.client.run_jobs()
+    app.say("✓ " + ", ".join(f"{r.job}: {r.sent} sent" for r in report.results))
+    app.emit(report.results, fmt)
 
 
 @server_app.command("clock")

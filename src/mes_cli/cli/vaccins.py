@@ -13,7 +13,6 @@ from .options import FormatOpt
 vaccins_app = typer.Typer(help="Your vaccination booklet and its reminders (official French calendar).",
                           no_args_is_help=True)
 
-PROFILE = "me"
 BOOKLET_COLUMNS = ["id", "date", "vaccine", "vaccine_name", "dose", "lot", "performer"]
 REMINDER_COLUMNS = ["status", "vaccine_name", "dose", "due_from", "due_until", "reason"]
 
@@ -26,7 +25,7 @@ def _app(ctx: typer.Context) -> AppContext:
 def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     """The vaccinations recorded, oldest first."""
     app = _app(ctx)
-    app.emit(app.client.vaccinations(PROFILE).vaccinations, fmt, columns=BOOKLET_COLUMNS)
+    app.emit(app.client.vaccinations(app.profile()).vaccinations, fmt, columns=BOOKLET_COLUMNS)
 
 
 @vaccins_app.command("add")
@@ -49,7 +48,7 @@ def add(
     app = _app(ctx)
     entry = m.VaccinationIn(vaccine=vaccine, date=parse_date(date, "date").isoformat(), dose=dose, lot=lot,
                             performer=performer)
-    recorded = app.client.add_vaccination(PROFILE, entry)
+    recorded = app.client.add_vaccination(app.profile(), entry)
     app.say(f"✓ recorded {recorded.vaccine_name} on {recorded.date:%d/%m/%Y} ({recorded.id})")
     app.emit(recorded, fmt)
 
@@ -58,7 +57,7 @@ def add(
 def remove(ctx: typer.Context, vaccination_id: Annotated[str, typer.Argument(help="Entry id (see list)")]) -> None:
     """Remove a vaccination entry."""
     app = _app(ctx)
-    app.client.remove_vaccination(PROFILE, vaccination_id)
+    app.client.remove_vaccination(app.profile(), vaccination_id)
     app.say(f"✓ removed {vaccination_id}")
 
 
@@ -86,7 +85,7 @@ def reminders(
 
     app = _app(ctx)
     when = parse_date(at, "at", allow_future=True).isoformat() if at else None
-    result = app.client.reminders(PROFILE, when)
+    result = app.client.reminders(app.profile(), when)
     app.say(f"Reminders at {result.at:%d/%m/%Y} — {result.calendar}")
     if ics is not None:
         from .ics import reminders_calendar

@@ -275,5 +275,27 @@ class MesClient:
         return self.request("GET", f"/v1/profiles/{profile}/vaccinations/reminders", params={"at": at},
                             response=m.ReminderList, auth=True)
 
-    def run_reminder_job(self) -> m.JobResult:
-        return self.request("POST", "/v1/admin/jobs/vaccination-reminders", response=m.JobResult, admin=True)
+    def run_jobs(self) -> m.JobReport:
+        return self.request("POST", "/v1/admin/jobs", response=m.JobReport, admin=True)
+
+    # -- attached profiles --------------------------------------------------------------
+
+    def children(self) -> m.ChildList:
+        return self.request("GET", "/v1/children", response=m.ChildList, auth=True)
+
+    def link_child(self, request: m.LinkRequest) -> m.ChildView:
+        return self.request("POST", "/v1/children", body=request, response=m.ChildView, auth=True)
+
+    def unlink_child(self, profile_id: str) -> None:
+        self.request("DELETE", f"/v1/children/{profile_id}", auth=True)
+
+    def share_child(self, profile_id: str, identifier: str) -> m.InvitationView:
+        return self.request("POST", f"/v1/children/{profile_id}/invitations", body=m.ShareRequest(identifier),
+                            response=m.InvitationView, auth=True)
+
+    def invitations(self) -> m.InvitationList:
+        return self.request("GET", "/v1/invitations", response=m.InvitationList, auth=True)
+
+    def answer_invitation(self, invitation_id: str, accept: bool) -> m.InvitationView:
+        verb = "accept" if accept else "decline"
+        return self.request("POST", f"/v1/invitations/{invitation_id}/{verb}", response=m.InvitationView, auth=True)

@@ -29,6 +29,7 @@ class ClientConfig:
     home: Path = Path(".")
     admin_token: str | None = None
     timeout: float = 30.0
+    server_data: Path | None = None  # the embedded server's data, when not under home (MES_SERVER_DATA)
 
     @property
     def is_local(self) -> bool:
@@ -36,7 +37,7 @@ class ClientConfig:
 
     @property
     def server_data_dir(self) -> Path:
-        return self.home / "server"
+        return self.server_data or self.home / "server"
 
     @property
     def server_key(self) -> str:
@@ -49,7 +50,7 @@ class ClientConfig:
 
 
 def resolve(api_url: str | None = None, home: Path | None = None, admin_token: str | None = None,
-            timeout: float | None = None) -> ClientConfig:
+            timeout: float | None = None, server_data: Path | None = None) -> ClientConfig:
     """Explicit values win; what is missing comes from the environment, then the defaults."""
     url = api_url or os.environ.get("MES_API_URL") or LOCAL
     if url != LOCAL and not url.startswith(("http://", "https://")):
@@ -62,4 +63,5 @@ def resolve(api_url: str | None = None, home: Path | None = None, admin_token: s
         home=home or default_home(),
         admin_token=admin_token or os.environ.get("MES_ADMIN_TOKEN"),
         timeout=timeout or float(os.environ.get("MES_TIMEOUT", "30")),
+        server_data=server_data,
     )

@@ -2,12 +2,66 @@
 
 from __future__ import annotations
 
+import threading
+
 import httpx
 
 from .. import __version__
 from .config import ClientConfig
 
 LOCAL_BASE_URL = "http://mes.local"
+
+
+class _StreamReader:
+    """A file-like ``wsgi.input`` over an httpx request stream: read in chunks, never whole."""
+
+    def __init__(self, stream) -> None:
+        self._chunks = iter(stream)
+        self._buffer = b""
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._buffer += chunk
+        if size < 0:
+            data, self._buffer = self._buffer, b""
+        else:
+            data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+
+class StreamingWSGITransport(httpx.WSGITransport):
+    """httpx's WSGITransport reads a whole request body into memory; this one streams it to the app.
+
+    With several 5 MB uploads in flight in the embedded mode, that is the
+    difference between holding them all and holding a 64 KB chunk of each.
+    """
+
+    def __init__(self, app, **kwargs) -> None:
+        self._bodies = threading.local()
+        super().__init__(app=self._with_streamed_body(app), **kwargs)
+
+    def _with_streamed_body(self, app):
+        def wrapped(environ, start_response):
+            body = getattr(self._bodies, "reader", None)
+            if body is not None:
+                environ["wsgi.input"] = body
+            return app(environ, start_response)
+
+        return wrapped
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if isinstance(request.stream, httpx.ByteStream):
+            self._bodies.reader = None
+            return super().handle_request(request)
+        self._bodies.reader = _StreamReader(request.stream)
+        request.stream = httpx.ByteStream(b"")  # the base class reads this empty stand-in instead
+        try:
+            return super().handle_request(request)
+        finally:
+            self._bodies.reader = None
 
 
 def build_http_client(config: ClientConfig) -> httpx.Client:
@@ -17,6 +71,6 @@ def build_http_client(config: ClientConfig) -> httpx.Client:
         from ..server.settings import Settings
 
         app = create_app(Settings(data_dir=config.server_data_dir, dev=True))
-        return httpx.Client(transport=httpx.WSGITransport(app=app), base_url=LOCAL_BASE_URL, headers=headers,
+        return httpx.Client(transport=StreamingWSGITransport(app), base_url=LOCAL_BASE_URL, headers=headers,
                             timeout=config.timeout)
     return httpx.Client(base_url=config.api_url, headers=headers, timeout=config.timeout)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -193,15 +194,23 @@ class Uploader:
                         self.on_item(item)
 
     def send(self) -> None:
-        pending = [item for item in self.items if item.status == "ready"]
+        """Uploads the ready files, at most ``2 × jobs`` submitted at a time (memory stays flat)."""
+        pending = iter([item for item in self.items if item.status == "ready"])
+        window = 2 * max(1, self.jobs)
         with ThreadPoolExecutor(max_workers=max(1, self.jobs), thread_name_prefix="upload") as pool:
-            futures = {pool.submit(self._send_one, item): item for item in pending}
+            running: dict = {}
             try:
-                for future in as_completed(futures):
-                    self.on_item(futures[future])
-                    future.result()  # re-raises what must stop the whole run (network, session)
+                while True:
+                    for item in islice(pending, window - len(running)):
+                        running[pool.submit(self._send_one, item)] = item
+                    if not running:
+                        return
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        self.on_item(running.pop(future))
+                        future.result()  # re-raises what must stop the whole run (network, session)
             except BaseException:
-                for future in futures:
+                for future in running:
                     future.cancel()
                 raise
 

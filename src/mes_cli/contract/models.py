@@ -530,3 +530,53 @@ class ReminderList(Struct):
 class JobResult(Struct):
     job: str
     sent: int
+
+
+class JobReport(Struct):
+    results: list[JobResult]
+
+
+# --- attached profiles ------------------------------------------------------------------
+
+CaregiverRole = Literal["representative", "shared"]
+
+
+class LinkRequest(Base):
+    code: Annotated[str, Meta(max_length=64)]
+    birth_date: DateText
+    certify_legal_representative: bool
+
+
+class ChildView(Struct):
+    profile_id: str
+    first_name: str
+    last_name: str
+    birth_date: dt.date
+    status: Literal["attachable", "attached"]
+    role: CaregiverRole | None
+    caregivers: list[str]
+    access_ends_on: dt.date
+
+
+class ChildList(Struct):
+    children: list[ChildView]
+
+
+class ShareRequest(Base):
+    identifier: Annotated[str, Meta(max_length=200)]
+
+
+class InvitationView(Struct):
+    id: str
+    profile_id: str
+    child: str
+    from_name: str
+    to_name: str
+    direction: Literal["received", "sent"]
+    status: Literal["pending", "accepted", "declined", "expired"]
+    created_at: dt.datetime
+    expires_at: dt.datetime
+
+
+class InvitationList(Struct):
+    invitations: list[InvitationView]

@@ -33,20 +33,21 @@ def admin_token_for(data_dir: Path, given: str | None) -> tuple[str, Path | None
 
 
 def start_periodic_jobs(ctx, interval_seconds: float, say: Callable[[str], None]) -> threading.Event:
-    """Runs the reminder job every ``interval_seconds`` in a daemon thread; set the event to stop it."""
-    from .services.vaccinations import send_due_reminders
+    """Runs the periodic jobs every ``interval_seconds`` in a daemon thread; set the event to stop it."""
+    from .services.jobs import run_all
 
     stop = threading.Event()
 
     def loop() -> None:
         while not stop.wait(interval_seconds):
             try:
-                result = send_due_reminders(ctx)
+                report = run_all(ctx)
             except Exception as exc:  # a failed round is retried at the next one, never kills the server
-                say(f"vaccination reminders failed this round: {type(exc).__name__}")
+                say(f"periodic jobs failed this round: {type(exc).__name__}")
                 continue
-            if result.sent:
-                say(f"sent {result.sent} vaccination reminder(s)")
+            for result in report.results:
+                if result.sent:
+                    say(f"{result.job}: sent {result.sent}")
 
     threading.Thread(target=loop, name="periodic-jobs", daemon=True).start()
     return stop

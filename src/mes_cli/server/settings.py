@@ -30,6 +30,10 @@ class Policy:
     reset_link_validity: dt.timedelta = dt.timedelta(minutes=30)  # [ours]
     archive_retention_years: int = 10  # CSP R1111-36
     deletion_delay_months: int = 3
+    invitation_validity: dt.timedelta = dt.timedelta(days=7)  # [ours]
+    max_profiles_per_caregiver: int = 5
+    max_caregivers_per_profile: int = 3
+    majority_age: int = 18  # the parents' access ends on this birthday [ours: MES publishes no rule]
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19 * 1024
     argon2_parallelism: int = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...contract import models as m
 from ..services import accounts, auth, codes, enrolment, recovery, registry
-from . import dev, documents, medical, vaccinations
+from . import children, dev, documents, medical, vaccinations
 from .operation import Operation
 
 def _session(fn):
@@ -69,4 +69,5 @@ OPERATIONS: list[Operation] = [
     *documents.OPERATIONS,
     *medical.OPERATIONS,
     *vaccinations.OPERATIONS,
+    *children.OPERATIONS,
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...contract import models as m
-from ..services import fhir, profiles, vaccinations
+from ..services import fhir, jobs, profiles, vaccinations
 from .operation import Operation
 
 BASE = "/v1/profiles/{profile_id}/vaccinations"
@@ -36,7 +36,7 @@ OPERATIONS = [
               "AllergyIntolerance, FamilyMemberHistory, Observation, Immunization)", "profile",
               lambda ctx, call: fhir.bundle(ctx, _profile(ctx, call), vaccinations.vaccine_name), None, None,
               access="session", raw_media="application/fhir+json"),
-    Operation("POST", "/v1/admin/jobs/vaccination-reminders", "runReminderJob",
-              "Send the vaccination reminders that have become due (the periodic job, run now)", "admin",
-              lambda ctx, call: vaccinations.send_due_reminders(ctx), None, m.JobResult, access="admin"),
+    Operation("POST", "/v1/admin/jobs", "runJobs",
+              "Run the periodic jobs now (vaccination reminders, letters at 18)", "admin",
+              lambda ctx, call: jobs.run_all(ctx), None, m.JobReport, access="admin"),
 ]

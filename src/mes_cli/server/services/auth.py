@@ -23,6 +23,7 @@ from . import challenges, messages, totp
 from .accounts import account_view
 from .common import Throttle, person_by_id, seconds_until
 
+SEEN_GRANULARITY = dt.timedelta(seconds=60)
 FOREVER = dt.timedelta(days=365 * 100)  # consecutive failures are forgotten only by a success or a reset
 
 LOGIN_PURPOSE = "login"
@@ -153,7 +154,8 @@ def authenticate(ctx: ServerContext, token: str | None) -> sqlite3.Row:
     if (row is None or row["revoked_at"] or now >= from_iso(row["expires_at"])
             or now >= from_iso(row["last_seen_at"]) + ctx.policy.session_idle):
         raise MesError("SESSION_EXPIRED", "Your session has expired or was closed; log in again with `mes login`.")
-    ctx.store.run("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", (to_iso(now), row["token_hash"]))
+    if now - from_iso(row["last_seen_at"]) >= SEEN_GRANULARITY:  # one write a minute, not one per request
+        ctx.store.run("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", (to_iso(now), row["token_hash"]))
     return row
 
 

@@ -43,7 +43,7 @@ def start(ctx: ServerContext, request: m.EnrolmentRequest) -> m.EnrolmentStarted
     if person["deceased"]:
         raise MesError("DECEASED_INDIVIDUAL", "This person is registered as deceased; no space can be activated.")
     state = effective_state(person, now)
-    if state == "active":
+    if state == "active" and person["identifier"] is not None:  # an attached child's profile has none
         raise MesError("ALREADY_ACTIVE",
                        "This space is already active: log in with `mes login` (forgot it? `mes recover-id`).")
     enrolment_id = new_token()

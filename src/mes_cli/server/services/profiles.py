@@ -1,17 +1,37 @@
 """Who may act on which profile: the one place where a profile access is authorised.
 
 Every endpoint under ``/v1/profiles/{profile_id}`` calls ``authorize`` with the
-session; nothing else decides. ``me`` names the session's own profile.
+session; nothing else decides. A person may act on their own profile (``me``),
+and a caregiver on a child's profile they are attached to — until the child's
+18th birthday by the server's clock.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
+
+from dateutil.relativedelta import relativedelta
 
 from ...contract.errors import MesError
 from ..context import ServerContext
 
 SELF = "me"
+
+
+def majority_date(ctx: ServerContext, birth_date: str) -> dt.date:
+    """The day the parents' access ends ([ours]: on the birthday; 29 February → 28 February)."""
+    return dt.date.fromisoformat(birth_date) + relativedelta(years=ctx.policy.majority_age)
+
+
+def caregiving(ctx: ServerContext, caregiver_id: str, profile_id: str) -> sqlite3.Row | None:
+    """The caregiver's attachment to a profile, if it is in force today."""
+    row = ctx.store.one(
+        "SELECT c.*, p.birth_date FROM caregivers c JOIN persons p ON p.id = c.profile_id"
+        " WHERE c.profile_id = ? AND c.caregiver_id = ?", (profile_id, caregiver_id))
+    if row is None or ctx.clock.today() >= majority_date(ctx, row["birth_date"]):
+        return None
+    return row
 
 
 def authorize(ctx: ServerContext, session: sqlite3.Row, profile_id: str) -> str:
@@ -23,4 +43,7 @@ def authorize(ctx: ServerContext, session: sqlite3.Row, profile_id: str) -> str:
     person_id = session["person_id"]
     if profile_id in (SELF, person_id):
         return person_id
-    raise MesError("PROFILE_NOT_FOUND", f"No profile {profile_id!r} is accessible to you; use 'me' for your own.")
+    if caregiving(ctx, person_id, profile_id) is not None:
+        return profile_id
+    raise MesError("PROFILE_NOT_FOUND", f"No profile {profile_id!r} is accessible to you; use 'me' for your own, "
+                   "or see `mes children list`.")

@@ -18,6 +18,7 @@ from ..context import ServerContext
 from . import messages
 from .accounts import notify_person
 from .common import new_id, person_by_id
+from .profiles import caregiving
 
 
 def vaccine_view(vaccine) -> m.VaccineView:
@@ -90,31 +91,46 @@ def reminders(ctx: ServerContext, profile_id: str, at: str | None = None) -> m.R
                                                     reason=r.reason, rule_id=r.rule_id) for r in found])
 
 
-def send_due_reminders(ctx: ServerContext) -> m.JobResult:
+def _readers(ctx: ServerContext, profile_id: str) -> list[str]:
+    """Who should hear about a profile: its holder if they have their own space, else its caregivers today."""
+    holder = ctx.store.one("SELECT identifier FROM spaces WHERE person_id = ?", (profile_id,))
+    if holder and holder["identifier"]:
+        return [profile_id]
+    rows = ctx.store.all("SELECT caregiver_id FROM caregivers WHERE profile_id = ?", (profile_id,))
+    return [r["caregiver_id"] for r in rows if caregiving(ctx, r["caregiver_id"], profile_id) is not None]
+
+
+def send_due_reminders(ctx: ServerContext) -> int:
     """The periodic job: one e-mail per dose that has become due, never twice for the same dose.
 
     A dose is identified by its rule and the date it became due, so a yearly
     autumn reminder is sent again the next year, but not twice in one season.
+    A child's reminders go to the parents who care for the profile.
     """
-    today = ctx.clock.today()
     sent = 0
-    persons = ctx.store.all("SELECT p.id FROM persons p JOIN spaces s ON s.person_id = p.id"
-                            " WHERE s.state = 'active' AND p.deceased = 0")
-    for person in persons:
-        for reminder in reminders(ctx, person["id"]).reminders:
+    profiles = ctx.store.all("SELECT p.id FROM persons p JOIN spaces s ON s.person_id = p.id"
+                             " WHERE s.state = 'active' AND p.deceased = 0")
+    for profile in profiles:
+        readers = _readers(ctx, profile["id"])
+        if not readers:
+            continue
+        child = person_by_id(ctx, profile["id"])
+        for reminder in reminders(ctx, profile["id"]).reminders:
             if reminder.status == "upcoming":
                 continue
             key = f"{reminder.rule_id}@{reminder.due_from.isoformat()}"
             with ctx.store.transaction() as conn:
                 claimed = conn.execute("INSERT OR IGNORE INTO reminder_notices(profile_id, reminder, sent_at)"
-                                       " VALUES (?, ?, ?)", (person["id"], key, to_iso(ctx.clock.now())))
+                                       " VALUES (?, ?, ?)", (profile["id"], key, to_iso(ctx.clock.now())))
                 if claimed.rowcount != 1:
                     continue
-                first_name = person_by_id(ctx, person["id"])["first_name"]
-                text = (f"Un vaccin est à faire : {reminder.vaccine_name} ({reminder.dose}), recommandé à partir "
-                        f"du {reminder.due_from:%d/%m/%Y}. Parlez-en à votre médecin, pharmacien ou infirmier. "
-                        "Voir : mes vaccins reminders.")
-                notify_person(ctx, person["id"], *messages.notice(first_name, "Rappel de vaccination", text),
-                              kind="vaccination_reminder")
+                whose = "" if readers == [profile["id"]] else f" pour {child['first_name']}"
+                text = (f"Un vaccin est à faire{whose} : {reminder.vaccine_name} ({reminder.dose}), recommandé à "
+                        f"partir du {reminder.due_from:%d/%m/%Y}. Parlez-en à votre médecin, pharmacien ou "
+                        "infirmier. Voir : mes vaccins reminders.")
+                for reader_id in readers:
+                    first_name = person_by_id(ctx, reader_id)["first_name"]
+                    notify_person(ctx, reader_id, *messages.notice(first_name, "Rappel de vaccination", text),
+                                  kind="vaccination_reminder")
                 sent += 1
-    return m.JobResult(job="vaccination-reminders", sent=sent)
+    return sent

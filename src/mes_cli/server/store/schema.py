@@ -185,4 +185,30 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (profile_id, reminder)
     );
     """,
+    # Attached profiles: who cares for which child's profile, and invitations to share one.
+    """
+    CREATE TABLE caregivers (
+        profile_id   TEXT NOT NULL REFERENCES persons(id),
+        caregiver_id TEXT NOT NULL REFERENCES persons(id),
+        role         TEXT NOT NULL,
+        since        TEXT NOT NULL,
+        PRIMARY KEY (profile_id, caregiver_id)
+    );
+    CREATE INDEX caregivers_by_caregiver ON caregivers(caregiver_id);
+    CREATE TABLE invitations (
+        id          TEXT PRIMARY KEY,
+        profile_id  TEXT NOT NULL REFERENCES persons(id),
+        from_id     TEXT NOT NULL REFERENCES persons(id),
+        to_id       TEXT NOT NULL REFERENCES persons(id),
+        created_at  TEXT NOT NULL,
+        expires_at  TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        answered_at TEXT
+    );
+    CREATE INDEX invitations_by_invitee ON invitations(to_id, status);
+    CREATE TABLE majority_notices (
+        profile_id TEXT PRIMARY KEY REFERENCES persons(id),
+        sent_at    TEXT NOT NULL
+    );
+    """,
 ]
