@@ -72,7 +72,7 @@ def demo(
     home: Annotated[Optional[Path], typer.Option("--in", help="Directory for the demo's data "
                     "(default: a new temporary one)")] = None,
 ) -> None:
-    """A guided tour on a fresh embedded server: activate, log in, upload, profile, vaccination reminders."""
+    """A guided tour on a fresh embedded server: activate, log in, upload, profile, vaccins, a child's profile."""
     import secrets
     import tempfile
 
@@ -119,6 +119,14 @@ def demo(
     s.title(8, "Her vaccination booklet, and what the official calendar says is due")
     s.run(["vaccins", "add", "--vaccine", "Repevax", "--date", "14/05/2010", "--dose", "booster"])
     s.run(["vaccins", "reminders", "--ics", str(home / "rappels.ics")])
+
+    leo = next(p for p in persons if p["first_name"] == "Léo")
+    s.title(9, "Léo, her son, has his own profile and code; she attaches it as his legal representative")
+    child_letter = s.run(["outbox", "--to", leo["nir"], "--last"], data=True)
+    s.run(["children", "link", "--code", child_letter["code"], "--birth-date", leo["birth_date"], "--certify"])
+    s.run(["--for", "Léo", "vaccins", "add", "--vaccine", "HEXA", "--date", "14/11/2019"])
+    s.run(["--for", "Léo", "vaccins", "reminders"])
+    s.run(["children", "list"])
     out.write(f"\n✓ Demo complete. Explore further with: MES_HOME={home} mes --help\n")
 
 
