@@ -54,3 +54,13 @@ def demo_persons() -> list[m.PersonIn]:
                                   card_serial=card_serial_for(nir), card_type="photo", email=email, mobile=mobile,
                                   children=children))
     return persons
+
+
+DEMO_PROFESSIONALS = [
+    m.ProfessionalIn(rpps="10101234567", name="Dr Claire Dubois", profession="Médecin",
+                     specialty="Médecine générale", city="Paris"),
+    m.ProfessionalIn(rpps="10107654321", name="Dr Hugo Lambert", profession="Médecin", specialty="Cardiologie",
+                     city="Lyon"),
+    m.ProfessionalIn(rpps="20201234568", name="Pharmacie du Marché", profession="Pharmacien", city="Paris",
+                     kind="pharmacy"),
+]

@@ -64,13 +64,14 @@ def root(
 
 
 def _register() -> None:
-    from . import account, children, demo, docs, profile, server, vaccins
+    from . import account, children, demo, docs, messages, profile, server, vaccins
 
     account.register(app)
     docs.register(app)
     profile.register(app)
     vaccins.register(app)
     children.register(app)
+    messages.register(app)
     server.register(app)
     demo.register(app)
 

@@ -56,10 +56,12 @@ def seed(
 ) -> None:
     """Add insured persons to the registry; each receives an information letter with a provisional code.
 
-    Each person: nir, birth_date, first_name, last_name, card_serial, card_type
-    (photo|no_photo), email, mobile, deceased, children (a list of the same
-    fields, without contacts). With --demo the persons are printed with the
-    identity data needed to activate them.
+    FILE: a JSON list of persons — nir, birth_date, first_name, last_name,
+    card_serial, card_type (photo|no_photo), email, mobile, deceased, children
+    (the same fields, without contacts) — or an object {"persons": [...],
+    "professionals": [{rpps, name, profession, specialty, city, kind}]}.
+    With --demo the persons are printed with the identity data needed to
+    activate them, and three professionals join the directory.
     """
     import msgspec
 
@@ -71,18 +73,20 @@ def seed(
     if demo == (file is not None):
         raise MesError("INPUT_REQUIRED", "Give either a FILE of persons or --demo.", {"flag": "FILE|--demo"})
     if demo:
-        from ..demo_data import demo_persons
+        from ..demo_data import DEMO_PROFESSIONALS, demo_persons
 
-        persons = demo_persons()
+        persons, professionals = demo_persons(), DEMO_PROFESSIONALS
     else:
         raw = app.env.stdin.read() if str(file) == "-" else _read(file)
         try:
-            persons = msgspec.json.decode(raw, type=list[m.PersonIn])
+            data = msgspec.json.decode(raw, type=list[m.PersonIn] | m.SeedRequest)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise MesError("VALIDATION_ERROR", f"{file} is not a JSON list of persons: {exc}.",
-                           {"field": "file"}) from None
-    result = app.client.seed(persons)
-    app.say(f"✓ {len(result.persons)} person(s) added; their letters are in the outbox (`mes outbox`).")
+            raise MesError("VALIDATION_ERROR", f"{file} is neither a JSON list of persons nor an object with "
+                           f"'persons' and 'professionals': {exc}.", {"field": "file"}) from None
+        persons, professionals = (data, []) if isinstance(data, list) else (data.persons, data.professionals)
+    result = app.client.seed(persons, professionals)
+    app.say(f"✓ {len(result.persons)} person(s) and {result.professionals} professional(s) added; the persons' "
+            "letters are in the outbox (`mes outbox`).")
     if demo:
         by_nir = {p.nir: p for p in persons}
         rows = [{"first_name": s.first_name, "last_name": s.last_name, "nir": s.nir, "birth_date": s.birth_date,
@@ -221,5 +225,8 @@ def _normalised_target(to: str) -> str:
 
 
 def register(root: typer.Typer) -> None:
+    from .pro import pro_app
+
+    server_app.add_typer(pro_app, name="pro")
     root.add_typer(server_app, name="server")
     root.command("outbox")(outbox)

@@ -100,8 +100,9 @@ class MesClient:
 
     # -- administration and development --------------------------------------------
 
-    def seed(self, persons: list[m.PersonIn]) -> m.SeedResponse:
-        return self.request("POST", "/v1/admin/persons", body=m.SeedRequest(persons=persons),
+    def seed(self, persons: list[m.PersonIn], professionals: list[m.ProfessionalIn] = ()) -> m.SeedResponse:
+        return self.request("POST", "/v1/admin/persons",
+                            body=m.SeedRequest(persons=persons, professionals=list(professionals)),
                             response=m.SeedResponse, admin=True)
 
     def outbox(self, to: str | None = None, limit: int | None = None) -> m.OutboxPage:
@@ -183,14 +184,13 @@ class MesClient:
     def upload_document(self, profile: str, path: Path, *, size: int, sha256: str, idempotency_key: str,
                         title: str | None = None, category: str | None = None, date: str | None = None,
                         hidden: bool = False, on_bytes: Callable[[int], None] | None = None) -> m.UploadResult:
-        """Streams a file as the body (never held whole in memory here)."""
+        """Streams a file as the body (never held whole in memory)."""
 
         def chunks() -> Iterator[bytes]:
-            with path.open("rb") as handle:
-                while chunk := handle.read(CHUNK):
-                    yield chunk
-                    if on_bytes:
-                        on_bytes(len(chunk))
+            for chunk in _file_chunks(path):
+                yield chunk
+                if on_bytes:
+                    on_bytes(len(chunk))
 
         params = {"filename": path.name, "title": title, "category": category, "date": date,
                   "hidden": "true" if hidden else None}
@@ -299,3 +299,86 @@ class MesClient:
     def answer_invitation(self, invitation_id: str, accept: bool) -> m.InvitationView:
         verb = "accept" if accept else "decline"
         return self.request("POST", f"/v1/invitations/{invitation_id}/{verb}", response=m.InvitationView, auth=True)
+
+    # -- messaging ------------------------------------------------------------------------
+
+    def conversations(self, profile: str, unread: bool = False) -> m.ConversationList:
+        return self.request("GET", f"/v1/profiles/{profile}/conversations",
+                            params={"unread": "true" if unread else None}, response=m.ConversationList, auth=True)
+
+    def read_conversation(self, profile: str, conversation_id: str) -> m.ConversationView:
+        return self.request("GET", f"/v1/profiles/{profile}/conversations/{conversation_id}",
+                            response=m.ConversationView, auth=True)
+
+    def reply(self, profile: str, conversation_id: str, request: m.ReplyIn) -> m.ConversationView:
+        return self.request("POST", f"/v1/profiles/{profile}/conversations/{conversation_id}/messages", body=request,
+                            response=m.ConversationView, auth=True)
+
+    def start_conversation(self, profile: str, request: m.NewConversationIn) -> m.ConversationView:
+        return self.request("POST", f"/v1/profiles/{profile}/conversations", body=request,
+                            response=m.ConversationView, auth=True)
+
+    def delete_conversation(self, profile: str, conversation_id: str) -> None:
+        self.request("DELETE", f"/v1/profiles/{profile}/conversations/{conversation_id}", auth=True)
+
+    def upload_attachment(self, profile: str, path: Path) -> m.AttachmentView:
+        return self.request("POST", f"/v1/profiles/{profile}/attachments", params={"filename": path.name},
+                            content=_file_chunks(path), headers=_raw_headers(path), response=m.AttachmentView,
+                            auth=True)
+
+    def save_attachment(self, profile: str, message_id: str, attachment_id: str,
+                        request: m.SaveAttachmentIn) -> m.UploadResult:
+        return self.request("POST", f"/v1/profiles/{profile}/messages/{message_id}/attachments/{attachment_id}/save",
+                            body=request, response=m.UploadResult, auth=True)
+
+    def history(self, profile: str, **filters: Any) -> m.HistoryList:
+        return self.request("GET", f"/v1/profiles/{profile}/history", params=filters, response=m.HistoryList,
+                            auth=True)
+
+    def professionals(self, profile: str) -> m.ProfessionalList:
+        return self.request("GET", f"/v1/profiles/{profile}/professionals", response=m.ProfessionalList, auth=True)
+
+    def block_professional(self, profile: str, rpps: str, blocked: bool) -> m.ProfessionalView:
+        return self.request("PUT" if blocked else "DELETE", f"/v1/profiles/{profile}/professionals/{rpps}/block",
+                            response=m.ProfessionalView, auth=True)
+
+    # -- the professional's side (reference server, admin token) ---------------------------
+
+    def pro_start(self, rpps: str, request: m.ProConversationIn) -> m.ConversationView:
+        return self.request("POST", f"/v1/admin/pros/{rpps}/conversations", body=request,
+                            response=m.ConversationView, admin=True)
+
+    def pro_write(self, rpps: str, conversation_id: str, request: m.ProMessageIn) -> m.ConversationView:
+        return self.request("POST", f"/v1/admin/pros/{rpps}/conversations/{conversation_id}/messages", body=request,
+                            response=m.ConversationView, admin=True)
+
+    def pro_close(self, rpps: str, conversation_id: str) -> m.ConversationView:
+        return self.request("POST", f"/v1/admin/pros/{rpps}/conversations/{conversation_id}/close",
+                            response=m.ConversationView, admin=True)
+
+    def pro_upload_attachment(self, rpps: str, profile: str, path: Path) -> m.AttachmentView:
+        return self.request("POST", f"/v1/admin/pros/{rpps}/attachments",
+                            params={"profile": profile, "filename": path.name}, content=_file_chunks(path),
+                            headers=_raw_headers(path), response=m.AttachmentView, admin=True)
+
+    def pro_documents(self, rpps: str, profile: str) -> m.DocumentPage:
+        return self.request("GET", f"/v1/admin/pros/{rpps}/profiles/{profile}/documents", response=m.DocumentPage,
+                            admin=True)
+
+    def pro_read_document(self, rpps: str, profile: str, document_id: str) -> bytes:
+        with self._transport_errors():
+            reply = self.http.get(f"/v1/admin/pros/{rpps}/profiles/{profile}/documents/{document_id}/content",
+                                  headers={"X-Admin-Token": self.config.admin_token or ""})
+        if reply.status_code >= 400:
+            raise self._error(reply)
+        return reply.content
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
+
+
+def _raw_headers(path: Path) -> dict[str, str]:
+    return {"Content-Type": "application/octet-stream", "Content-Length": str(path.stat().st_size)}

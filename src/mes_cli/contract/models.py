@@ -88,7 +88,8 @@ class PersonIn(Base):
 
 
 class SeedRequest(Base):
-    persons: Annotated[list[PersonIn], Meta(max_length=10_000)]
+    persons: Annotated[list[PersonIn], Meta(max_length=10_000)] = []
+    professionals: Annotated[list["ProfessionalIn"], Meta(max_length=10_000)] = []
 
 
 class SeededPerson(Struct):
@@ -104,6 +105,7 @@ class SeededPerson(Struct):
 
 class SeedResponse(Struct):
     persons: list[SeededPerson]
+    professionals: int = 0
 
 
 # --- outbox -------------------------------------------------------------------
@@ -580,3 +582,107 @@ class InvitationView(Struct):
 
 class InvitationList(Struct):
     invitations: list[InvitationView]
+
+
+# --- messaging and professionals -------------------------------------------------------
+
+Rpps = Annotated[str, Meta(max_length=20, description="RPPS number, 11 digits")]
+MessageText = Annotated[str, Meta(max_length=20_000)]
+
+
+class ProfessionalIn(Base):
+    rpps: Rpps
+    name: Short
+    profession: Short
+    specialty: Short | None = None
+    city: Short | None = None
+    kind: Literal["person", "pharmacy"] = "person"
+
+
+class ProfessionalView(Struct):
+    rpps: str
+    name: str
+    profession: str
+    specialty: str | None
+    city: str | None
+    kind: str
+    blocked: bool = False
+    has_written: bool = False
+
+
+class ProfessionalList(Struct):
+    professionals: list[ProfessionalView]
+
+
+class AttachmentView(Struct):
+    id: str
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+
+
+class MessageView(Struct):
+    id: str
+    sender: Literal["person", "professional"]
+    body: str
+    created_at: dt.datetime
+    read: bool
+    attachments: list[AttachmentView]
+
+
+class ConversationView(Struct):
+    id: str
+    profile_id: str
+    professional: ProfessionalView
+    subject: str
+    started_by: Literal["person", "professional"]
+    started_at: dt.datetime
+    closed_at: dt.datetime | None
+    unread: int
+    last_message_at: dt.datetime
+    messages: list[MessageView] = []
+
+
+class ConversationList(Struct):
+    conversations: list[ConversationView]
+
+
+class ReplyIn(Base):
+    body: MessageText
+    attachment_ids: Annotated[list[Annotated[str, Meta(max_length=40)]], Meta(max_length=10)] = []
+    document_ids: Annotated[list[Annotated[str, Meta(max_length=40)]], Meta(max_length=10)] = []
+
+
+class NewConversationIn(ReplyIn, kw_only=True):
+    rpps: Rpps
+    subject: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class ProMessageIn(Base):
+    body: MessageText
+    attachment_ids: Annotated[list[Annotated[str, Meta(max_length=40)]], Meta(max_length=10)] = []
+
+
+class ProConversationIn(ProMessageIn, kw_only=True):
+    profile: Annotated[str, Meta(max_length=40, description="The person's NIR or profile id")]
+    subject: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class SaveAttachmentIn(Base):
+    category: Annotated[str, Meta(max_length=40)] | None = None
+    title: Annotated[str, Meta(max_length=200)] | None = None
+
+
+class HistoryEntry(Struct):
+    at: dt.datetime
+    rpps: str
+    professional: str
+    action: str
+    document_id: str | None
+    detail: str | None
+
+
+class HistoryList(Struct):
+    profile_id: str
+    entries: list[HistoryEntry]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...contract import models as m
 from ..services import accounts, auth, codes, enrolment, recovery, registry
-from . import children, dev, documents, medical, vaccinations
+from . import children, dev, documents, medical, messaging, vaccinations
 from .operation import Operation
 
 def _session(fn):
@@ -70,4 +70,5 @@ OPERATIONS: list[Operation] = [
     *medical.OPERATIONS,
     *vaccinations.OPERATIONS,
     *children.OPERATIONS,
+    *messaging.OPERATIONS,
 ]

@@ -129,17 +129,34 @@ def upload(ctx: ServerContext, profile_id: str, stream: BinaryIO, length: int | 
             blobs.commit(staged)
             conn.execute("INSERT OR IGNORE INTO blobs(sha256, size, media_type, created_at) VALUES (?, ?, ?, ?)",
                          (staged.sha256, staged.size, staged.media_type, now))
-            document_id = new_id("d")
-            conn.execute(
-                "INSERT INTO documents(id, profile_id, title, category, document_date, author, uploaded_by,"
-                " media_type, size, sha256, hidden, created_at, idempotency_key)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (document_id, profile_id, fields["title"], fields["category"], fields["document_date"],
-                 fields["author"], meta.uploaded_by, staged.media_type, staged.size, staged.sha256,
-                 int(meta.hidden), now, meta.idempotency_key),
-            )
+            document_id = _insert(conn, profile_id, fields, meta, staged.sha256, staged.media_type, staged.size, now)
     finally:
         blobs.discard(staged)  # no-op once committed (the temp name no longer exists)
+    return m.UploadResult(created=True, document=get(ctx, profile_id, document_id))
+
+
+def _insert(conn, profile_id: str, fields: dict, meta: UploadMeta, sha256: str, media_type: str, size: int,
+            now: str) -> str:
+    document_id = new_id("d")
+    conn.execute(
+        "INSERT INTO documents(id, profile_id, title, category, document_date, author, uploaded_by,"
+        " media_type, size, sha256, hidden, created_at, idempotency_key)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (document_id, profile_id, fields["title"], fields["category"], fields["document_date"], fields["author"],
+         meta.uploaded_by, media_type, size, sha256, int(meta.hidden), now, meta.idempotency_key),
+    )
+    return document_id
+
+
+def add_existing_blob(ctx: ServerContext, profile_id: str, sha256: str, media_type: str, size: int,
+                      meta: UploadMeta) -> m.UploadResult:
+    """A document over bytes already stored (a message attachment filed into the documents)."""
+    fields = _validated(ctx, meta)
+    with ctx.store.transaction() as conn:
+        existing = _existing(ctx, profile_id, meta.idempotency_key)
+        if existing is not None:
+            return _replay(existing, meta)
+        document_id = _insert(conn, profile_id, fields, meta, sha256, media_type, size, to_iso(ctx.clock.now()))
     return m.UploadResult(created=True, document=get(ctx, profile_id, document_id))
 
 
@@ -237,14 +254,25 @@ def delete(ctx: ServerContext, profile_id: str, document_id: str) -> None:
     if row["uploaded_by"] == "professional":
         raise MesError("NOT_DELETABLE", "This document was added by a health professional and cannot be deleted "
                        "by you; you can hide it from professionals (`mes docs hide`).")
-    sha = row["sha256"]
-    with ctx.store.transaction() as conn:
-        conn.execute("DELETE FROM documents WHERE seq = ?", (row["seq"],))
-        if conn.execute("SELECT 1 FROM documents WHERE sha256 = ? LIMIT 1", (sha,)).fetchone() is None:
-            conn.execute("DELETE FROM blobs WHERE sha256 = ?", (sha,))
-    with ctx.store.transaction() as conn:  # the bytes go once no metadata names them, under the write lock
-        if conn.execute("SELECT 1 FROM blobs WHERE sha256 = ?", (sha,)).fetchone() is None:
-            blob_store(ctx).remove(sha)
+    ctx.store.run("DELETE FROM documents WHERE seq = ?", (row["seq"],))
+    release_blobs(ctx, [row["sha256"]])
+
+
+def release_blobs(ctx: ServerContext, shas: list[str]) -> None:
+    """Erases bytes that no document and no message attachment names any more.
+
+    The metadata goes first (in its own transaction, already committed by the
+    caller); the file goes under the write lock after a fresh check, so that a
+    concurrent upload of the same content, which renames its file under the
+    same lock, is never left without its bytes.
+    """
+    for sha in set(shas):
+        with ctx.store.transaction() as conn:
+            used = conn.execute("SELECT 1 FROM documents WHERE sha256 = ? UNION ALL SELECT 1 FROM attachments"
+                                " WHERE sha256 = ? LIMIT 1", (sha, sha)).fetchone()
+            if used is None:
+                conn.execute("DELETE FROM blobs WHERE sha256 = ?", (sha,))
+                blob_store(ctx).remove(sha)
 
 
 def collect_garbage(ctx: ServerContext, older_than_seconds: float = 3600) -> int:

@@ -166,7 +166,7 @@ def set_blood_group(ctx: ServerContext, profile_id: str, request: m.BloodGroupIn
 
 
 def _section(ctx: ServerContext, profile_id: str, section: str) -> m.SectionView:
-    rows = ctx.store.all("SELECT * FROM profile_entries WHERE profile_id = ? AND section = ? ORDER BY created_at, id",
+    rows = ctx.store.all("SELECT * FROM profile_entries WHERE profile_id = ? AND section = ? ORDER BY created_at, rowid",
                          (profile_id, section))
     marked = ctx.store.one("SELECT 1 FROM profile_sections WHERE profile_id = ? AND section = ?", (profile_id, section))
     return m.SectionView(section=section, label=SECTIONS[section].label, not_concerned=marked is not None,

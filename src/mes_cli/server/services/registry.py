@@ -14,7 +14,7 @@ from ...domain.nir import validate_nir
 from ..clock import to_iso
 from ..context import ServerContext
 from ..notify import Notification
-from . import messages
+from . import messages, messaging
 from .codes import issue_provisional_code
 from .common import new_id
 
@@ -93,7 +93,7 @@ def _send_letter(ctx: ServerContext, person_id: str, data: dict, now: dt.datetim
 
 
 def seed(ctx: ServerContext, request: m.SeedRequest) -> m.SeedResponse:
-    """Adds persons (and their children) to the registry, all or nothing."""
+    """Adds persons (and their children) and professionals to the registry, all or nothing."""
     now = ctx.clock.now()
     today = now.date()
     validated = []
@@ -102,6 +102,7 @@ def seed(ctx: ServerContext, request: m.SeedRequest) -> m.SeedResponse:
         validated.append((_validated(person, today, f"#{i + 1}"), children))
     out: list[m.SeededPerson] = []
     with ctx.store.transaction() as conn:
+        professionals = messaging.add_professionals(conn, request.professionals)
         for data, children in validated:
             person_id = _insert_person(conn, ctx, data, now)
             channel = _send_letter(ctx, person_id, data, now)
@@ -111,7 +112,7 @@ def seed(ctx: ServerContext, request: m.SeedRequest) -> m.SeedResponse:
                 conn.execute("INSERT INTO representatives(child_id, parent_id) VALUES (?, ?)", (child_id, person_id))
                 child_channel = _send_letter(ctx, child_id, child, now, addressee=data)
                 out.append(_seeded(child_id, child, child_channel, represented_by=person_id))
-    return m.SeedResponse(persons=out)
+    return m.SeedResponse(persons=out, professionals=professionals)
 
 
 def _seeded(person_id: str, data: dict, channel: str | None, represented_by: str | None = None) -> m.SeededPerson:

@@ -211,4 +211,61 @@ MIGRATIONS: list[str] = [
         sent_at    TEXT NOT NULL
     );
     """,
+    # Messaging with health professionals, their directory, blocks and the access history.
+    """
+    CREATE TABLE professionals (
+        rpps       TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        profession TEXT NOT NULL,
+        specialty  TEXT,
+        city       TEXT,
+        kind       TEXT NOT NULL
+    );
+    CREATE TABLE conversations (
+        id         TEXT PRIMARY KEY,
+        profile_id TEXT NOT NULL REFERENCES persons(id),
+        rpps       TEXT NOT NULL REFERENCES professionals(rpps),
+        subject    TEXT NOT NULL,
+        started_by TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        closed_at  TEXT
+    );
+    CREATE INDEX conversations_by_profile ON conversations(profile_id, started_at);
+    CREATE TABLE messages (
+        id              TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        sender          TEXT NOT NULL,
+        body            TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        read_at         TEXT
+    );
+    CREATE INDEX messages_by_conversation ON messages(conversation_id, created_at);
+    CREATE TABLE attachments (
+        id         TEXT PRIMARY KEY,
+        profile_id TEXT NOT NULL REFERENCES persons(id),
+        message_id TEXT REFERENCES messages(id) ON DELETE CASCADE,
+        filename   TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        size       INTEGER NOT NULL,
+        sha256     TEXT NOT NULL REFERENCES blobs(sha256),
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX attachments_by_message ON attachments(message_id);
+    CREATE TABLE blocked_professionals (
+        profile_id TEXT NOT NULL REFERENCES persons(id),
+        rpps       TEXT NOT NULL REFERENCES professionals(rpps),
+        since      TEXT NOT NULL,
+        PRIMARY KEY (profile_id, rpps)
+    );
+    CREATE TABLE access_history (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        profile_id  TEXT NOT NULL REFERENCES persons(id),
+        rpps        TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        document_id TEXT,
+        detail      TEXT,
+        at          TEXT NOT NULL
+    );
+    CREATE INDEX access_history_by_profile ON access_history(profile_id, at);
+    """,
 ]

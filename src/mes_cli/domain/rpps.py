@@ -1,0 +1,13 @@
+"""RPPS numbers of health professionals (DOMAIN.md §1): 11 digits."""
+
+from __future__ import annotations
+
+from ..contract.errors import invalid
+
+
+def validate_rpps(raw: str) -> str:
+    rpps = "".join(raw.split())
+    if not (rpps.isascii() and rpps.isdigit() and len(rpps) == 11):
+        raise invalid("INVALID_RPPS", f"An RPPS number has exactly 11 digits; {raw!r} does not. It is on the "
+                      "professional's prescriptions and in the public directory (annuaire.sante.fr).", "rpps")
+    return rpps

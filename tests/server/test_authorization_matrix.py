@@ -1,0 +1,630 @@
+"""The authorisation matrix of attached profiles (DOMAIN.md §7), generated from the route table.
+
+Every session operation under ``/v1/profiles/{profile_id}`` is called by every actor:
+the parent who linked the child, an invited person who has not accepted, the
+co-parent who accepted, a stranger, the parent and the co-parent once the child
+turned 18, nobody (no Authorization header); plus the owner on their own profile
+(``me`` and their id) and others on that id. Requests are built from the
+``Operation``: path parameters get real ids created beforehand in the target
+profile, bodies come from a table of valid bodies per request type (a type
+missing from it fails the test: a new endpoint cannot escape the matrix).
+
+Allowed means a 2xx that touched only the target profile's rows; refused means
+exactly the expected error, no leak of the profile's name, and a database (and
+blob store) left exactly as it was. The children operations (link, share,
+unlink, list, invitations) have their own matrix, also checked against the table.
+
+Two worlds are built once per module: "main" (the clock never moves) and
+"adult" (a second server whose clock is moved past the child's 18th birthday).
+The server's wall clock is frozen for the module (conftest.frozen_time), so the
+module-scoped worlds see one fixed time; sessions never idle out in them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import secrets
+import string
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pytest
+
+from mes_cli.contract import models as m
+from mes_cli.server.http.routes import OPERATIONS
+from mes_cli.server.http.operation import Operation
+from mes_cli.server.settings import Policy, Settings
+from support.api import Api, build_context, expect_error
+from support.people import person
+
+ALLOWED = "allowed"
+PDF = b"%PDF-1.4\n%%EOF\n"
+PROFILE_PREFIX = "/v1/profiles/{profile_id}"
+
+SESSION_OPERATIONS = [op for op in OPERATIONS if op.access == "session"]
+PROFILE_OPERATIONS = [op for op in SESSION_OPERATIONS if op.path.startswith(PROFILE_PREFIX)]
+CHILDREN_OPERATIONS = [op for op in SESSION_OPERATIONS if op.tag == "children"]
+BY_ID = {op.operation_id: op for op in OPERATIONS}
+BY_ROUTE = {(op.method, op.path): op for op in OPERATIONS}
+
+
+def path_params(op: Operation) -> list[str]:
+    return re.findall(r"{(\w+)}", op.path)
+
+
+def unique_name(prefix: str) -> str:
+    return prefix + "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
+
+
+def rpps_number() -> str:
+    return "1" + "".join(secrets.choice(string.digits) for _ in range(10))
+
+
+# --- valid bodies, per request type ------------------------------------------------------------
+# A value is the body, or a function (world, owner_id) -> body for bodies naming other resources.
+
+def _new_conversation(world: "World", owner_id: str) -> dict:
+    return {"rpps": world.writer_rpps(owner_id), "subject": "Question", "body": "Bonjour docteur"}
+
+
+VALID_BODIES: dict[type, Any] = {
+    m.DiseaseIn: {"name": "Asthme"},
+    m.TreatmentIn: {"name": "Ventoline", "dosage": "2 bouffées"},
+    m.AllergyIn: {"substance": "Arachide", "severity": "severe"},
+    m.FamilyHistoryIn: {"relative": "Mère", "condition": "Diabète"},
+    m.MeasureIn: {"kind": "weight", "value": 20},
+    m.SectionStatus: {"not_concerned": False},
+    m.BloodGroupIn: {"blood_group": "O+"},
+    m.VaccinationIn: {"vaccine": "ROR", "date": "2020-06-01"},
+    m.DocumentPatch: {"hidden": True},
+    m.LookupRequest: {"idempotency_keys": ["x"]},
+    m.ReplyIn: {"body": "Merci docteur"},
+    m.SaveAttachmentIn: {"title": "Compte rendu"},
+    getattr(m, "NewConversationIn", None): _new_conversation,
+    getattr(m, "ProConversationIn", None): lambda world, owner_id: {
+        "profile": owner_id, "subject": "Résultats", "body": "Voici vos résultats"},
+}
+RAW_BODIES = {"application/octet-stream": PDF}
+
+
+def body_for(op: Operation, world: "World", owner_id: str) -> dict[str, Any]:
+    """The request keywords of a valid call of ``op`` on ``owner_id``'s profile; fails on an unknown type."""
+    if op.raw_body:
+        if op.raw_media not in RAW_BODIES:
+            pytest.fail(f"{op.operation_id}: no valid raw body for {op.raw_media!r}; add one to RAW_BODIES")
+        return {"content": RAW_BODIES[op.raw_media], "headers": {"Content-Type": op.raw_media}}
+    if op.request is None:
+        return {}
+    if op.request not in VALID_BODIES:
+        pytest.fail(f"{op.operation_id}: no valid body for request type {op.request.__name__}; "
+                    "add one to VALID_BODIES so that the authorisation matrix covers it")
+    body = VALID_BODIES[op.request]
+    return {"json": body(world, owner_id) if callable(body) else body}
+
+
+def created_id(data: dict) -> str:
+    """The id in a creation's answer: ``id``, or the ``id`` of its one nested object (UploadResult)."""
+    if "id" in data:
+        return data["id"]
+    nested = [v["id"] for v in data.values() if isinstance(v, dict) and "id" in v]
+    assert len(nested) == 1, data
+    return nested[0]
+
+
+# --- database snapshots --------------------------------------------------------------------------
+
+VOLATILE_TABLES = {"sessions"}  # every authenticated call refreshes its session's idle deadline
+
+
+def snapshot(api: Api) -> dict[str, tuple[tuple[str, ...], frozenset]]:
+    """Every table (but sessions) as (columns, rows), and the blob files."""
+    store = api.ctx.store
+    state = {}
+    for (table,) in store.all("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"):
+        if table in VOLATILE_TABLES:
+            continue
+        cursor = store.conn.execute(f'SELECT * FROM "{table}"')
+        columns = tuple(d[0] for d in cursor.description)
+        state[table] = (columns, frozenset(tuple(row) for row in cursor.fetchall()))
+    blobs = api.settings.data_dir / "blobs"
+    files = frozenset(str(p.relative_to(blobs)) for p in blobs.rglob("*") if p.is_file()) if blobs.exists() else frozenset()
+    state["<blob files>"] = (("path",), files)
+    return state
+
+
+def changes(before: dict, after: dict) -> dict[str, tuple[set, set]]:
+    out = {}
+    for table in before.keys() | after.keys():
+        old = before.get(table, ((), frozenset()))[1]
+        new = after.get(table, ((), frozenset()))[1]
+        if old != new:
+            out[table] = (set(old - new), set(new - old))
+    return out
+
+
+def rows_of_other_profiles(after: dict, diff: dict, owner_id: str) -> dict[str, list]:
+    """Changed rows, in tables with a profile_id column, that belong to another profile than ``owner_id``."""
+    wrong = {}
+    for table, (removed, added) in diff.items():
+        columns = after.get(table, ((),))[0]
+        if "profile_id" not in columns:
+            continue
+        index = columns.index("profile_id")
+        bad = [row for row in removed | added if row[index] != owner_id]
+        if bad:
+            wrong[table] = bad
+    return wrong
+
+
+def profile_ids_in(data: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "profile_id" and isinstance(value, str):
+                found.add(value)
+            found |= profile_ids_in(value)
+    elif isinstance(data, list):
+        for value in data:
+            found |= profile_ids_in(value)
+    return found
+
+
+# --- worlds ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """One server with its persons (logged in), a linked child, and ids created in the profiles."""
+
+    api: Api
+    people: dict[str, dict] = field(default_factory=dict)  # role -> person (with "token")
+    child: dict = field(default_factory=dict)  # nir, names, birth_date, id, code
+    invitation_id: str | None = None  # pending, to people["invited"]
+    creators: dict[str, dict] = field(default_factory=dict)  # profile id -> who creates ids in it
+    ids: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (owner, collection, param) -> id
+    specials: dict[tuple[str, str], dict] = field(default_factory=dict)
+    broken: dict[tuple[str, str], BaseException] = field(default_factory=dict)  # (op, owner) -> setup error
+    _writer: str | None = None
+    _wrote_to: set = field(default_factory=set)
+
+    def token(self, role: str | None) -> str | None:
+        return self.people[role]["token"] if role else None
+
+    # -- professionals (messaging), set up on demand through the admin API --
+
+    def _seed_professional(self) -> str:
+        rpps = rpps_number()
+        self.api.ok(self.api.post("/v1/admin/persons", {"persons": [], "professionals": [
+            {"rpps": rpps, "name": unique_name("Dr "), "profession": "Médecin"}]}), 201)
+        return rpps
+
+    def _admin(self, operation_id: str, *, params: dict, **kwargs) -> dict:
+        op = BY_ID[operation_id]
+        return self.api.ok(self.api.request(op.method, op.path.format(**params), **kwargs))
+
+    def writer_rpps(self, owner_id: str) -> str:
+        """A professional who has written to this profile (and not closed the exchange)."""
+        if self._writer is None:
+            self._writer = self._seed_professional()
+        if owner_id not in self._wrote_to:
+            self.pro_message(owner_id)
+        return self._writer
+
+    def pro_message(self, owner_id: str) -> dict[str, str]:
+        """A professional's message with an attachment, in this profile: its message_id and attachment_id."""
+        if self._writer is None:
+            self._writer = self._seed_professional()
+        upload = BY_ID["proUploadAttachment"]
+        attachment = self.api.ok(self.api.request(
+            upload.method, upload.path.format(rpps=self._writer), params={"profile": owner_id, "filename": "cr.pdf"},
+            content=PDF, headers={"Content-Type": "application/octet-stream"}))
+        conversation = self._admin("proStartConversation", params={"rpps": self._writer}, json={
+            "profile": owner_id, "subject": "Résultats", "body": "Voici vos résultats",
+            "attachment_ids": [attachment["id"]]})
+        self._wrote_to.add(owner_id)
+        message = conversation["messages"][0]
+        return {"message_id": message["id"], "attachment_id": message["attachments"][0]["id"]}
+
+    # -- path parameters --
+
+    def param(self, op: Operation, name: str, owner_id: str, *, fresh: bool = False) -> str:
+        if name in SPECIAL_PARAMS:
+            return SPECIAL_PARAMS[name](self, owner_id)
+        if name in MESSAGE_PARAMS:
+            key = (owner_id, "message")
+            if key not in self.specials:
+                self.specials[key] = self.pro_message(owner_id)
+            return self.specials[key][name]
+        marker = "/{" + name + "}"
+        collection = op.path[: op.path.index(marker)]
+        creator = BY_ROUTE.get(("POST", collection))
+        if creator is None:
+            pytest.fail(f"{op.operation_id}: no way to create a {name!r} for the matrix (no POST {collection}); "
+                        "add a provider to SPECIAL_PARAMS")
+        key = (owner_id, collection, name)
+        if fresh or key not in self.ids:  # a fresh one (to delete) does not replace the shared one
+            response = self.request(creator, self.creators[owner_id]["token"], owner_id, owner_id)
+            assert response.is_success, (creator.operation_id, response.status_code, response.text)
+            if fresh:
+                return created_id(response.json())
+            self.ids[key] = created_id(response.json())
+        return self.ids[key]
+
+    def path(self, op: Operation, target: str, owner_id: str, *, fresh_last: bool = False) -> str:
+        names = path_params(op)
+        values = {}
+        for name in names:
+            if name == "profile_id":
+                values[name] = target
+            else:
+                values[name] = self.param(op, name, owner_id, fresh=fresh_last and name == names[-1])
+        return op.path.format(**values)
+
+    def request(self, op: Operation, token: str | None, target: str, owner_id: str, *, fresh_last: bool = False):
+        kwargs = body_for(op, self, owner_id)
+        return self.api.request(op.method, self.path(op, target, owner_id, fresh_last=fresh_last), token=token,
+                                **kwargs)
+
+    def prepare(self, owner_id: str, creator: dict) -> None:
+        """Creates, as ``creator``, every id (and professional) the profile operations need in this profile."""
+        self.creators[owner_id] = creator
+        for op in PROFILE_OPERATIONS:
+            try:
+                for name in path_params(op):
+                    if name != "profile_id":
+                        self.param(op, name, owner_id)
+                body_for(op, self, owner_id)
+            except (Exception, pytest.fail.Exception) as exc:  # reported by that operation's cases only
+                self.broken[(op.operation_id, owner_id)] = exc
+
+
+SPECIAL_PARAMS: dict[str, Callable[[World, str], str]] = {
+    # a professional to block or unblock: not the one writing to the profile
+    "rpps": lambda world, owner_id: world.specials.setdefault(("*", "blocked"), {"rpps": world._seed_professional()})[
+        "rpps"],
+}
+MESSAGE_PARAMS = {"message_id", "attachment_id"}
+
+
+def start_server(tmp_path_factory, name: str) -> Api:
+    settings = Settings(data_dir=tmp_path_factory.mktemp(name), dev=True, policy=Policy())
+    return Api.start(settings, build_context(settings))
+
+
+def active(api: Api, role: str, **overrides) -> dict:
+    p = api.active_person(first_name=role.title().replace("-", ""), last_name=unique_name("Nom"), **overrides)
+    p["role"] = role
+    return p
+
+
+def child_identity(birth_date: dt.date) -> dict:
+    src = person()
+    return {"nir": src["nir"], "first_name": "Lou", "last_name": unique_name("Enfant"),
+            "birth_date": birth_date.isoformat()}
+
+
+def family(api: Api, *, child_birth: dt.date, link: bool = True, coparent: bool = True,
+           invited: bool = True) -> World:
+    """A parent with one child (linked), a co-parent who accepted, an invited person who has not answered."""
+    world = World(api)
+    child = child_identity(child_birth)
+    parent = api.seed(first_name="Parent", last_name=unique_name("Nom"), children=[child])
+    api.activate(parent)
+    api.login(parent)
+    parent["role"] = "parent"
+    world.people["parent"] = parent
+    child["code"] = api.last_message(child["nir"])["code"]
+    child["id"] = api.ctx.store.one("SELECT id FROM persons WHERE nir = ?", (child["nir"],))["id"]
+    world.child = child
+    if not link:
+        return world
+    linked = api.ok(api.post("/v1/children", {"code": child["code"], "birth_date": child["birth_date"],
+                                              "certify_legal_representative": True}, token=parent["token"]), 201)
+    assert linked["profile_id"] == child["id"] and linked["role"] == "representative", linked
+    if coparent:
+        world.people["co-parent"] = active(api, "co-parent")
+        invitation = share(world, world.people["co-parent"])
+        api.ok(api.post(f"/v1/invitations/{invitation}/accept", token=world.people["co-parent"]["token"]))
+    if invited:
+        world.people["invited"] = active(api, "invited")
+        world.invitation_id = share(world, world.people["invited"])
+    return world
+
+
+def share(world: World, invitee: dict) -> str:
+    api = world.api
+    return api.ok(api.post(f"/v1/children/{world.child['id']}/invitations", {"identifier": invitee["identifier"]},
+                           token=world.people["parent"]["token"]), 201)["id"]
+
+
+@pytest.fixture(scope="module")
+def main_world(frozen_time, tmp_path_factory) -> World:
+    api = start_server(tmp_path_factory, "authz-main")
+    world = family(api, child_birth=dt.date(2016, 5, 12))
+    world.people["stranger"] = active(api, "stranger")
+    world.people["share-target"] = active(api, "share-target")
+    parent = world.people["parent"]
+    world.prepare(world.child["id"], parent)
+    world.prepare(parent["id"], parent)
+    yield world
+    api.close()
+
+
+@pytest.fixture(scope="module")
+def adult_world(frozen_time, tmp_path_factory) -> World:
+    """The child turns 18 in 3 days; everything is set up, then the clock moves 4 days (the invitation, valid
+    7 days, is still pending) and everybody logs in again (sessions idle out after 2 hours)."""
+    api = start_server(tmp_path_factory, "authz-adult")
+    birthday = frozen_time.date() + dt.timedelta(days=3)
+    world = family(api, child_birth=birthday.replace(year=birthday.year - 18))
+    world.people["share-target"] = active(api, "share-target")
+    parent = world.people["parent"]
+    world.prepare(world.child["id"], parent)
+    world.prepare(parent["id"], parent)
+    assert api.ok(api.get(f"/v1/profiles/{world.child['id']}/medical", token=parent["token"]))
+    api.advance(4 * 24 * 3600)
+    assert api.ctx.clock.today() >= dt.date.fromisoformat(world.child["birth_date"]).replace(
+        year=int(world.child["birth_date"][:4]) + 18)
+    for p in world.people.values():
+        api.login(p)
+    yield world
+    api.close()
+
+
+WORLDS = {"main": "main_world", "adult": "adult_world"}
+
+
+# --- the profile matrix -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    world: str  # "main" or "adult"
+    actor: str | None  # a role of the world's people; None: no Authorization header
+    target: str  # "child", "me", "own" (the actor's id) or "parent" (the parent's id)
+    expect: str  # ALLOWED or the error code
+
+    def owner(self, world: World) -> dict:
+        """Whose profile the target names."""
+        if self.target == "child":
+            return world.child
+        if self.target in ("me", "own"):
+            return world.people[self.actor]
+        return world.people[self.target]
+
+    def path_target(self, world: World) -> str:
+        return {"child": world.child["id"], "me": "me"}.get(self.target) or self.owner(world)["id"]
+
+
+PROFILE_CASES = [
+    Case("parent", "main", "parent", "child", ALLOWED),
+    Case("co-parent", "main", "co-parent", "child", ALLOWED),
+    Case("invited", "main", "invited", "child", "PROFILE_NOT_FOUND"),
+    Case("stranger", "main", "stranger", "child", "PROFILE_NOT_FOUND"),
+    Case("logged-out", "main", None, "child", "AUTH_REQUIRED"),
+    Case("parent-after-18", "adult", "parent", "child", "PROFILE_NOT_FOUND"),
+    Case("co-parent-after-18", "adult", "co-parent", "child", "PROFILE_NOT_FOUND"),
+    Case("owner-me", "main", "parent", "me", ALLOWED),
+    Case("owner-own-id", "main", "parent", "own", ALLOWED),
+    Case("stranger-on-owner-id", "main", "stranger", "parent", "PROFILE_NOT_FOUND"),
+    Case("co-parent-on-owner-id", "main", "co-parent", "parent", "PROFILE_NOT_FOUND"),
+    Case("parent-after-18-own-profile", "adult", "parent", "me", ALLOWED),
+]
+PROFILE_MATRIX = [pytest.param(op, case, id=f"{op.operation_id}-{case.name}")
+                  for op in PROFILE_OPERATIONS for case in PROFILE_CASES]
+
+
+def test_every_operation_with_a_path_parameter_is_in_a_matrix():
+    """A guard: a session operation naming a profile or an invitation is in one of the two matrices below."""
+    profile_or_children = {op.operation_id for op in PROFILE_OPERATIONS + CHILDREN_OPERATIONS}
+    missing = [op.operation_id for op in SESSION_OPERATIONS if path_params(op) and
+               op.operation_id not in profile_or_children]
+    assert not missing, f"session operations outside the authorisation matrix: {missing}"
+    assert {op.operation_id for op in CHILDREN_OPERATIONS} == set(CHILDREN_MATRIX), (
+        "every children operation needs a row in CHILDREN_MATRIX")
+    assert len(PROFILE_OPERATIONS) >= 34  # documents, medical sections, blood group, vaccinations, FHIR…
+
+
+@pytest.mark.parametrize("op", PROFILE_OPERATIONS + CHILDREN_OPERATIONS, ids=lambda op: op.operation_id)
+def test_every_request_type_has_a_valid_body(op):
+    """Fails (not skips) when an operation's body type is missing from the tables above."""
+    if op.raw_body:
+        assert op.raw_media in RAW_BODIES, op
+    elif op.request is not None:
+        assert op.request in VALID_BODIES or op.request in CHILDREN_BODIES, (
+            f"{op.operation_id}: add a valid {op.request.__name__} body")
+
+
+@pytest.mark.parametrize(("op", "case"), PROFILE_MATRIX)
+def test_profile_matrix(request, op: Operation, case: Case):
+    world: World = request.getfixturevalue(WORLDS[case.world])
+    api = world.api
+    owner = case.owner(world)
+    if (op.operation_id, owner["id"]) in world.broken:
+        exc = world.broken[(op.operation_id, owner["id"])]
+        pytest.fail(f"could not set up {op.operation_id} in {case.target}'s profile: {exc!r}")
+    token = world.token(case.actor)
+    allowed = case.expect == ALLOWED
+    # An allowed deletion gets its own new resource, so that the shared ones stay for the other cases.
+    fresh = allowed and op.method == "DELETE"
+    path = world.path(op, case.path_target(world), owner["id"], fresh_last=fresh)
+    kwargs = body_for(op, world, owner["id"])
+    before = snapshot(api)
+    response = api.request(op.method, path, token=token, **kwargs)
+    after = snapshot(api)
+    diff = changes(before, after)
+    if allowed:
+        assert response.is_success, (response.status_code, response.text)
+        assert response.status_code == op.status or response.status_code in (200, 201), response.status_code
+        if "json" in response.headers.get("content-type", "") and response.content:
+            assert profile_ids_in(response.json()) <= {owner["id"]}, response.text
+        assert not rows_of_other_profiles(after, diff, owner["id"]), diff
+    else:
+        error = expect_error(response, case.expect)
+        assert owner["last_name"] not in response.text, error
+        assert not diff, f"a refused {op.method} changed the data: {diff}"
+
+
+# --- the children matrix ------------------------------------------------------------------------
+
+# The actors of the children operations: (world, role); None means no Authorization header.
+CHILD_ACTORS = {
+    "parent": ("main", "parent"),
+    "co-parent": ("main", "co-parent"),
+    "invited": ("main", "invited"),
+    "stranger": ("main", "stranger"),
+    "parent-after-18": ("adult", "parent"),
+    "co-parent-after-18": ("adult", "co-parent"),
+    "invited-after-18": ("adult", "invited"),
+    "logged-out": ("main", None),
+}
+
+# Who may do what. ALLOWED cells of destructive operations run in a fresh family (ALLOWED_CHECKS).
+CHILDREN_MATRIX: dict[str, dict[str, str]] = {
+    "listChildren": {"parent": ALLOWED, "co-parent": ALLOWED, "invited": ALLOWED, "stranger": ALLOWED,
+                     "parent-after-18": ALLOWED, "co-parent-after-18": ALLOWED, "logged-out": "AUTH_REQUIRED"},
+    "linkChild": {"parent": ALLOWED, "co-parent": "NOT_REPRESENTATIVE", "invited": "NOT_REPRESENTATIVE",
+                  "stranger": "NOT_REPRESENTATIVE", "parent-after-18": "NOT_A_MINOR",
+                  "co-parent-after-18": "NOT_REPRESENTATIVE", "logged-out": "AUTH_REQUIRED"},
+    "shareChild": {"parent": ALLOWED, "co-parent": "PROFILE_NOT_FOUND", "invited": "PROFILE_NOT_FOUND",
+                   "stranger": "PROFILE_NOT_FOUND", "parent-after-18": "PROFILE_NOT_FOUND",
+                   "co-parent-after-18": "PROFILE_NOT_FOUND", "logged-out": "AUTH_REQUIRED"},
+    "unlinkChild": {"parent": ALLOWED, "co-parent": ALLOWED, "invited": "PROFILE_NOT_FOUND",
+                    "stranger": "PROFILE_NOT_FOUND", "parent-after-18": "PROFILE_NOT_FOUND",
+                    "co-parent-after-18": "PROFILE_NOT_FOUND", "logged-out": "AUTH_REQUIRED"},
+    "listInvitations": {"parent": ALLOWED, "co-parent": ALLOWED, "invited": ALLOWED, "stranger": ALLOWED,
+                        "logged-out": "AUTH_REQUIRED"},
+    "acceptInvitation": {"invited": ALLOWED, "parent": "INVITATION_NOT_FOUND",
+                         "co-parent": "INVITATION_NOT_FOUND", "stranger": "INVITATION_NOT_FOUND",
+                         "parent-after-18": "INVITATION_NOT_FOUND", "invited-after-18": "INVITATION_EXPIRED",
+                         "logged-out": "AUTH_REQUIRED"},
+    "declineInvitation": {"invited": ALLOWED, "parent": "INVITATION_NOT_FOUND",
+                          "co-parent": "INVITATION_NOT_FOUND", "stranger": "INVITATION_NOT_FOUND",
+                          "parent-after-18": "INVITATION_NOT_FOUND", "logged-out": "AUTH_REQUIRED"},
+}
+
+CHILDREN_BODIES: dict[type, Callable[[World], dict]] = {
+    m.ShareRequest: lambda world: {"identifier": world.people["share-target"]["identifier"]},
+    m.LinkRequest: lambda world: {"code": world.child["code"], "birth_date": world.child["birth_date"],
+                                  "certify_legal_representative": True},
+}
+CHILDREN_PARAMS: dict[str, Callable[[World], str]] = {
+    "profile_id": lambda world: world.child["id"],
+    "invitation_id": lambda world: world.invitation_id,
+}
+
+
+def children_request(world: World, op: Operation, token: str | None):
+    values = {}
+    for name in path_params(op):
+        if name not in CHILDREN_PARAMS:
+            pytest.fail(f"{op.operation_id}: no value for path parameter {name!r}; add it to CHILDREN_PARAMS")
+        values[name] = CHILDREN_PARAMS[name](world)
+    kwargs = {}
+    if op.request is not None:
+        if op.request not in CHILDREN_BODIES:
+            pytest.fail(f"{op.operation_id}: no valid body for {op.request.__name__}; add it to CHILDREN_BODIES")
+        kwargs["json"] = CHILDREN_BODIES[op.request](world)
+    return world.api.request(op.method, op.path.format(**values), token=token, **kwargs)
+
+
+def reaches_profile(world: World, p: dict) -> bool:
+    response = world.api.get(f"/v1/profiles/{world.child['id']}/medical", token=p["token"])
+    if response.status_code == 200:
+        return True
+    expect_error(response, "PROFILE_NOT_FOUND")
+    return False
+
+
+def fresh_family(world: World, **options) -> World:
+    """A new family on the same server, for allowed cells that would break the shared one."""
+    return family(world.api, child_birth=dt.date.fromisoformat(world.child["birth_date"]), **options)
+
+
+def _list_children(world, actor, role, op):
+    seen = world.api.ok(children_request(world, op, world.token(role)), 200)["children"]
+    # Each sees only their own; after 18 nobody sees the child any more.
+    expected = {"parent": {(world.child["id"], "representative")}, "co-parent": {(world.child["id"], "shared")}}
+    assert {(c["profile_id"], c["role"]) for c in seen} == expected.get(actor, set()), seen
+    assert all(c["status"] == "attached" for c in seen), seen
+
+
+def _list_invitations(world, actor, role, op):
+    seen = world.api.ok(children_request(world, op, world.token(role)), 200)["invitations"]
+    assert all(i["profile_id"] == world.child["id"] for i in seen), seen
+    if actor == "parent":
+        assert seen and {i["direction"] for i in seen} == {"sent"}, seen
+        assert {i["to_name"].split()[0] for i in seen} >= {"CoParent", "Invited"}, seen
+    elif actor == "co-parent":
+        assert [(i["direction"], i["status"]) for i in seen] == [("received", "accepted")], seen
+    elif actor == "invited":
+        assert [(i["direction"], i["status"], i["id"]) for i in seen] == [
+            ("received", "pending", world.invitation_id)], seen
+    else:
+        assert seen == [], seen
+
+
+def _link(world, actor, role, op):
+    new = fresh_family(world, link=False)
+    response = children_request(new, op, new.token("parent"))
+    view = world.api.ok(response, 201)
+    assert (view["profile_id"], view["status"], view["role"]) == (new.child["id"], "attached", "representative")
+    assert reaches_profile(new, new.people["parent"])
+
+
+def _share(world, actor, role, op):
+    target = world.people["share-target"]
+    view = world.api.ok(children_request(world, op, world.token(role)), 201)
+    assert (view["profile_id"], view["status"], view["direction"]) == (world.child["id"], "pending", "sent")
+    assert not reaches_profile(world, target)  # only an accepted invitation gives access
+
+
+def _unlink(world, actor, role, op):
+    new = fresh_family(world, invited=False)
+    other = "co-parent" if role == "parent" else "parent"
+    response = children_request(new, op, new.token(role))
+    assert response.status_code == 204, (response.status_code, response.text)
+    assert not reaches_profile(new, new.people[role])
+    assert reaches_profile(new, new.people[other])  # the others keep it
+
+
+def _answer(accepted: bool):
+    def check(world, actor, role, op):
+        new = fresh_family(world, coparent=False)
+        view = world.api.ok(children_request(new, op, new.token(role)), 200)
+        assert (view["id"], view["status"], view["direction"]) == (
+            new.invitation_id, "accepted" if accepted else "declined", "received")
+        assert reaches_profile(new, new.people[role]) is accepted
+    return check
+
+
+ALLOWED_CHECKS: dict[str, Callable[[World, str, str, Operation], None]] = {
+    "listChildren": _list_children,
+    "listInvitations": _list_invitations,
+    "linkChild": _link,
+    "shareChild": _share,
+    "unlinkChild": _unlink,
+    "acceptInvitation": _answer(True),
+    "declineInvitation": _answer(False),
+}
+
+CHILDREN_CASES = [pytest.param(BY_ID[op_id], actor, expect, id=f"{op_id}-{actor}")
+                  for op_id, row in CHILDREN_MATRIX.items() if op_id in BY_ID for actor, expect in row.items()]
+
+
+@pytest.mark.parametrize(("op", "actor", "expect"), CHILDREN_CASES)
+def test_children_matrix(request, op: Operation, actor: str, expect: str):
+    world_key, role = CHILD_ACTORS[actor]
+    world: World = request.getfixturevalue(WORLDS[world_key])
+    if expect == ALLOWED:
+        if op.operation_id not in ALLOWED_CHECKS:
+            pytest.fail(f"{op.operation_id}: an allowed cell needs a check in ALLOWED_CHECKS")
+        return ALLOWED_CHECKS[op.operation_id](world, actor, role, op)
+    before = snapshot(world.api)
+    response = children_request(world, op, world.token(role))
+    after = snapshot(world.api)
+    expect_error(response, expect)
+    assert not changes(before, after), f"a refused {op.operation_id} changed the data: {changes(before, after)}"
