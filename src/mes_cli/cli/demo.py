@@ -72,7 +72,7 @@ def demo(
     home: Annotated[Optional[Path], typer.Option("--in", help="Directory for the demo's data "
                     "(default: a new temporary one)")] = None,
 ) -> None:
-    """A guided tour on a fresh embedded server: activate, log in, upload, profile, vaccins, a child's profile."""
+    """A guided tour on a fresh embedded server: account, documents, profile, vaccins, a child, messages."""
     import secrets
     import tempfile
 
@@ -127,6 +127,18 @@ def demo(
     s.run(["--for", "Léo", "vaccins", "add", "--vaccine", "HEXA", "--date", "14/11/2019"])
     s.run(["--for", "Léo", "vaccins", "reminders"])
     s.run(["children", "list"])
+
+    s.title(10, "Her doctor writes to her through the messagerie de santé (here, as the doctor's software would)")
+    conversation = s.run(["server", "pro", "start", "--rpps", "10101234567", "--to", jeanne["nir"], "--subject",
+                          "Résultats de votre bilan", "--body", "Bonjour, vos résultats sont normaux. Pouvez-vous "
+                          "m'envoyer votre dernier relevé de tension ?"], data=True)
+    s.run(["messages", "list"])
+    s.title(11, "She replies, attaching a document from her space; every professional access is in her history")
+    first_document = s.run(["docs", "list", "--limit", "1"], data=True)[0]["id"]
+    s.run(["messages", "reply", conversation["id"], "--body", "Bonjour Docteur, voici mon relevé. Merci !",
+           "--attach", first_document])
+    s.run(["messages", "read", conversation["id"]])
+    s.run(["history"])
     out.write(f"\n✓ Demo complete. Explore further with: MES_HOME={home} mes --help\n")
 
 
