@@ -119,6 +119,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "BAD_RESPONSE": ErrorSpec(502, ExitStatus.ERROR),
     "NOT_LOGGED_IN": _AUTH,
     "INPUT_REQUIRED": ErrorSpec(400, ExitStatus.USAGE),
+    "STEP_FAILED": ErrorSpec(500, ExitStatus.ERROR),
     # Administration and generic HTTP.
     "ADMIN_REQUIRED": _FORBIDDEN,
     "DEV_MODE_REQUIRED": _FORBIDDEN,
@@ -128,6 +129,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "RATE_LIMITED": _LIMIT,
     "INTERNAL_ERROR": ErrorSpec(500, ExitStatus.ERROR),
     "STORAGE_UNAVAILABLE": ErrorSpec(503, ExitStatus.ERROR),
+    "STORAGE_FULL": ErrorSpec(507, ExitStatus.ERROR),
 }
 
 

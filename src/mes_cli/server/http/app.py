@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -207,6 +208,9 @@ def _handle_http_error(req, resp, exc: falcon.HTTPError, params) -> None:
 def _handle_unexpected(req, resp, exc: Exception, params) -> None:
     if isinstance(exc, falcon.HTTPError):
         return _handle_http_error(req, resp, exc, params)
+    if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):  # SQLITE_FULL: the transaction rolled back
+        return _handle_mes_error(req, resp, MesError("STORAGE_FULL", "The server's disk is full: nothing was "
+                                                     "changed. Try again later."), params)
     request_id = getattr(req.context, "request_id", "-")
     # The type and the request id only: the message could carry health data or a secret.
     log.error("request %s failed: %s at %s", request_id, type(exc).__name__, req.path)

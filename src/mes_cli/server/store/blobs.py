@@ -10,6 +10,7 @@ file, both removed by ``collect_garbage``; never a document without its bytes.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import time
@@ -42,7 +43,10 @@ class BlobStore:
 
     def receive(self, stream: BinaryIO, max_bytes: int) -> StagedBlob:
         """Streams a body into a temp file; refuses it (and removes the file) if too large or not accepted."""
-        fd, name = _mkstemp(self.tmp)
+        try:
+            fd, name = _mkstemp(self.tmp)
+        except OSError as exc:
+            raise storage_error(exc) from None
         temp = Path(name)
         digest, sniffer = hashlib.sha256(), Sniffer()
         try:
@@ -59,6 +63,9 @@ class BlobStore:
                 out.flush()
                 os.fsync(out.fileno())
             media_type = sniffer.media_type()
+        except OSError as exc:
+            temp.unlink(missing_ok=True)
+            raise storage_error(exc) from None
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
@@ -67,9 +74,12 @@ class BlobStore:
     def commit(self, staged: StagedBlob) -> None:
         """Moves a staged blob into place (replacing an identical one is harmless) and makes it durable."""
         final = self.path(staged.sha256)
-        final.parent.mkdir(exist_ok=True, mode=0o700)
-        os.replace(staged.temp, final)
-        _fsync_dir(final.parent)
+        try:
+            final.parent.mkdir(exist_ok=True, mode=0o700)
+            os.replace(staged.temp, final)
+            _fsync_dir(final.parent)
+        except OSError as exc:
+            raise storage_error(exc) from None
 
     def discard(self, staged: StagedBlob) -> None:
         staged.temp.unlink(missing_ok=True)
@@ -98,6 +108,15 @@ class BlobStore:
 def too_large(max_bytes: int) -> MesError:
     return MesError("DOCUMENT_TOO_LARGE", f"The document is larger than {max_bytes:,} bytes, the limit per file; "
                     "compress or split it (a scan at 200–300 dpi in PDF usually fits).", {"max_bytes": max_bytes})
+
+
+def storage_error(exc: OSError) -> MesError:
+    """A disk problem as an error the client can act on; nothing was stored."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return MesError("STORAGE_FULL", "The server's disk is full: nothing was stored. Try again later, or ask "
+                        "the server's administrator to free space.")
+    return MesError("STORAGE_UNAVAILABLE", f"The server could not write the document ({exc.strerror}); nothing was "
+                    "stored. Try again later.")
 
 
 def _mkstemp(directory: Path) -> tuple[int, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,12 +29,15 @@ def prepare_data_dir(directory: Path) -> None:
             f"Cannot create the data directory {directory}: {exc.strerror}. "
             "Choose a writable directory with --data-dir or MES_HOME.",
         ) from None
-    if not os.access(directory, os.W_OK):
+    try:  # a real write: permission bits say nothing for root, nor for a read-only file system
+        probe = tempfile.NamedTemporaryFile(dir=directory, prefix=".write-test-")
+        probe.close()
+    except OSError as exc:
         raise MesError(
             "STORAGE_UNAVAILABLE",
-            f"The data directory {directory} is not writable. "
+            f"The data directory {directory} is not writable ({exc.strerror}). "
             "Fix its permissions or choose another one with --data-dir or MES_HOME.",
-        )
+        ) from None
 
 
 class Store:
