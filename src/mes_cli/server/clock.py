@@ -14,6 +14,18 @@ from typing import Callable
 UTC = dt.timezone.utc
 
 
+def _france() -> dt.tzinfo:
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo("Europe/Paris")
+    except Exception:  # no time zone database on this system: UTC is an hour or two off, no more
+        return UTC
+
+
+FRANCE = _france()
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(UTC).replace(microsecond=0)
 
@@ -28,7 +40,8 @@ class Clock:
         return utcnow() + dt.timedelta(seconds=self._offset_source())
 
     def today(self) -> dt.date:
-        return self.now().date()
+        """The date in France: birthdays, expiries in days and "not in the future" follow it."""
+        return self.now().astimezone(FRANCE).date()
 
 
 def to_iso(value: dt.datetime) -> str:

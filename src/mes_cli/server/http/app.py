@@ -23,7 +23,7 @@ from ... import __version__
 from ...contract import models as m
 from ...contract.errors import CATALOGUE, MesError
 from ..context import ServerContext
-from ..services import auth
+from ..services import auth, profiles
 from ..services.documents import FileResult
 from ..settings import Settings
 from .openapi import build_openapi
@@ -47,6 +47,7 @@ class Call:
     query: dict[str, Any] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
     request: Any = None
+    profile_id: str | None = None  # the authorised profile, for operations under /v1/profiles/{profile_id}
 
 
 def _error_body(code: str, message: str, details: dict, request_id: str) -> bytes:
@@ -83,6 +84,8 @@ class OperationsResource:
         operation = self._operations[req.method]
         call = Call(params=params)
         self._check_access(req, operation, call)
+        if call.session is not None and "profile_id" in params:  # the one place a profile access is decided,
+            call.profile_id = profiles.authorize(self._ctx, call.session, params["profile_id"])  # before any input
         call.query = self._query(req, operation)
         if operation.raw_body:
             call.request = req
@@ -93,7 +96,7 @@ class OperationsResource:
             return self._send_file(resp, result)
         resp.status = operation.status_of(result)
         if result is not None:
-            resp.content_type = operation.raw_media or falcon.MEDIA_JSON
+            resp.content_type = operation.response_media
             resp.data = msgspec.json.encode(result)
 
     @staticmethod
@@ -140,8 +143,11 @@ class OperationsResource:
                     raise MesError("VALIDATION_ERROR", f"Query parameter {name!r} must be true or false.",
                                    {"field": name})
                 values[name] = raw.lower() in ("true", "1")
+            elif len(raw) > 200:
+                raise MesError("VALIDATION_ERROR", f"Query parameter {name!r} is longer than 200 characters.",
+                               {"field": name})
             else:
-                values[name] = raw[:200]
+                values[name] = raw
         return values
 
     def _decode(self, req: falcon.Request, kind: type) -> Any:

@@ -1,10 +1,10 @@
-"""HTTP adapters for documents: query and headers in, service calls out; authorisation via profiles."""
+"""HTTP adapters for documents: query and headers in, service calls out."""
 
 from __future__ import annotations
 
 from ...contract import models as m
 from ...domain.categories import CATEGORIES
-from ..services import documents, profiles, registry
+from ..services import documents, registry
 from ..services.documents import UploadMeta
 from .operation import Operation
 
@@ -30,7 +30,8 @@ UPLOAD_QUERY = (
 
 
 def _profile(ctx, call) -> str:
-    return profiles.authorize(ctx, call.session, call.params["profile_id"])
+    """The profile the resource already authorised (see app.OperationsResource)."""
+    return call.profile_id
 
 
 def upload_meta(call, uploaded_by: str = "person") -> UploadMeta:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from ...contract import models as m
-from ..services import medical, profiles
+from ..services import medical
 from .operation import Operation
 
 BASE = "/v1/profiles/{profile_id}/medical"
 
 
 def _profile(ctx, call) -> str:
-    return profiles.authorize(ctx, call.session, call.params["profile_id"])
+    """The profile the resource already authorised (see app.OperationsResource)."""
+    return call.profile_id
 
 
 def _section_operations(section: medical.Section) -> list[Operation]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...contract import models as m
-from ..services import messaging, profiles
+from ..services import messaging
 from .operation import Operation
 
 BASE = "/v1/profiles/{profile_id}"
@@ -11,7 +11,8 @@ PRO = "/v1/admin/pros/{rpps}"
 
 
 def _profile(ctx, call) -> str:
-    return profiles.authorize(ctx, call.session, call.params["profile_id"])
+    """The profile the resource already authorised (see app.OperationsResource)."""
+    return call.profile_id
 
 
 def _raw(call):

@@ -53,8 +53,9 @@ def build_openapi() -> dict[str, Any]:
         binary = {"schema": {"type": "string", "format": "binary"}}
         if op.raw_body:
             entry["requestBody"] = {"required": True, "content": {op.raw_media: binary}}
-        elif op.request is not None:
-            entry["requestBody"] = {"required": True, "content": {"application/json": {
+        elif op.request is not None:  # a body whose fields all have defaults may be left out
+            required = any(f.required for f in msgspec.structs.fields(op.request))
+            entry["requestBody"] = {"required": required, "content": {"application/json": {
                 "schema": schema_of[op.request]}}}
         parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                       for name in re.findall(r"{(\w+)}", op.path)]

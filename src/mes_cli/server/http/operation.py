@@ -24,6 +24,13 @@ class Operation:
     raw_body: bool = False  # the handler streams the request body itself (documents)
     raw_media: str | None = None  # for the OpenAPI document: the raw body's or response's media type
 
+    @property
+    def response_media(self) -> str:
+        """JSON, except for answers that are raw content themselves (downloads, the FHIR bundle)."""
+        if self.raw_media and not self.raw_body and self.response is None:
+            return self.raw_media
+        return "application/json"
+
     def status_of(self, result: Any) -> int:
         """An idempotent replay answers 200 where a creation answers 201."""
         return 200 if getattr(result, "created", True) is False else self.status

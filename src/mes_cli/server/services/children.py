@@ -35,11 +35,13 @@ def _name(person) -> str:
 
 def _check_limits(ctx: ServerContext, profile_id: str, caregiver_id: str) -> None:
     policy = ctx.policy
-    held = ctx.store.one("SELECT COUNT(*) FROM caregivers WHERE caregiver_id = ?", (caregiver_id,))[0]
+    held = sum(1 for r in ctx.store.all("SELECT profile_id FROM caregivers WHERE caregiver_id = ?", (caregiver_id,))
+               if caregiving(ctx, caregiver_id, r["profile_id"]) is not None)  # ended links (at 18) do not count
     if held >= policy.max_profiles_per_caregiver:
         raise MesError("TOO_MANY_PROFILES", f"A person may care for at most {policy.max_profiles_per_caregiver} "
                        "profiles; unlink one first (`mes children unlink`).")
-    carers = ctx.store.one("SELECT COUNT(*) FROM caregivers WHERE profile_id = ?", (profile_id,))[0]
+    carers = sum(1 for r in ctx.store.all("SELECT caregiver_id FROM caregivers WHERE profile_id = ?", (profile_id,))
+                 if caregiving(ctx, r["caregiver_id"], profile_id) is not None)
     if carers >= policy.max_caregivers_per_profile:
         raise MesError("TOO_MANY_CAREGIVERS", f"A profile may have at most {policy.max_caregivers_per_profile} "
                        "caregivers.")
@@ -188,7 +190,7 @@ def notify_majority(ctx: ServerContext) -> int:
     today = ctx.clock.today()
     now = ctx.clock.now()
     sent = 0
-    rows = ctx.store.all("SELECT DISTINCT p.* FROM persons p JOIN caregivers c ON c.profile_id = p.id"
+    rows = ctx.store.all("SELECT DISTINCT p.* FROM persons p JOIN representatives r ON r.child_id = p.id"
                          " WHERE p.id NOT IN (SELECT profile_id FROM majority_notices)")
     for child in rows:
         if not today_is_adult(ctx, child["birth_date"], today):
@@ -196,6 +198,7 @@ def notify_majority(ctx: ServerContext) -> int:
         with ctx.store.transaction() as conn:
             conn.execute("INSERT INTO majority_notices(profile_id, sent_at) VALUES (?, ?)", (child["id"], to_iso(now)))
             conn.execute("UPDATE spaces SET state = 'open' WHERE person_id = ? AND identifier IS NULL", (child["id"],))
+            conn.execute("DELETE FROM caregivers WHERE profile_id = ?", (child["id"],))  # access ended at 18
             expires = now + ctx.policy.letter_code_validity
             code = issue_provisional_code(ctx, child["id"], "letter", expires, now)
             subject, body = messages.notice(

@@ -370,7 +370,7 @@ def pro_write(ctx: ServerContext, rpps: str, conversation_id: str, request: m.Pr
 
 
 def pro_close(ctx: ServerContext, rpps: str, conversation_id: str) -> m.ConversationView:
-    conversation = _pro_conversation(ctx, rpps, conversation_id)
+    _pro_conversation(ctx, rpps, conversation_id)  # this professional's, or CONVERSATION_NOT_FOUND
     ctx.store.run("UPDATE conversations SET closed_at = COALESCE(closed_at, ?) WHERE id = ?",
                   (to_iso(ctx.clock.now()), conversation_id))
     return _view(ctx, _pro_conversation(ctx, rpps, conversation_id), with_messages=True)

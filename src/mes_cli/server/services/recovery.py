@@ -18,7 +18,6 @@ from ...domain.contacts import validate_channel
 from ...domain.credentials import PersonalData, validate_password
 from ...domain.dates import parse_birth_date
 from ...domain.nir import validate_nir
-from ..clock import to_iso
 from ..context import ServerContext
 from ..notify import Notification
 from ..security import new_token

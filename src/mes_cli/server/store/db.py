@@ -7,7 +7,6 @@ failing half-way; reads run outside transactions and see committed data only.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import tempfile
 import threading
