@@ -14,13 +14,15 @@ from typing import Annotated, Optional
 import typer
 
 from .. import __version__
+from .completion import complete_child
 from .env import Env
 
 EPILOG = (
     "Exit codes: 0 ok · 1 error · 2 usage · 3 network/timeout · 4 authentication required or expired · "
     "5 partial failure · 6 rejected input · 7 not found · 8 conflict · 9 rate limited · 130 interrupted.  "
-    "Environment: MES_HOME, MES_API_URL, MES_TOKEN, MES_FORMAT, MES_FOR, MES_ADMIN_TOKEN, MES_TOTP_SECRET, "
-    "MES_SERVER_DATA, CI."
+    "Environment: MES_HOME, MES_PROFILE, MES_API_URL, MES_TOKEN, MES_FORMAT, MES_FOR, MES_ADMIN_TOKEN, "
+    "MES_TOTP_SECRET, MES_SERVER_DATA, MES_TIMEOUT, MES_MAX_ATTEMPTS, MES_DEBUG=api, NO_COLOR, CI.  "
+    "Precedence: flag > environment > config profile (mes config path) > default."
 )
 
 app = typer.Typer(
@@ -50,8 +52,14 @@ def root(
     home: Annotated[Optional[Path], typer.Option("--home", help="Data and session directory [env MES_HOME]",
                     show_default=False)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or messages (errors still shown)")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on unexpected errors")] = False,
-    for_child: Annotated[Optional[str], typer.Option("--for", metavar="CHILD",
+    debug: Annotated[bool, typer.Option("--debug", help="Show the HTTP traffic (secrets redacted) and tracebacks "
+                     "on unexpected errors [env MES_DEBUG=api: the traffic only]")] = False,
+    profile: Annotated[Optional[str], typer.Option("--profile", metavar="NAME",
+                       help="Config profile to use (server, format, timeout…; see `mes config`) "
+                            "[env MES_PROFILE; default 'default']")] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001,
+                       help="Give up on a request after this long [env MES_TIMEOUT; default 30]")] = None,
+    for_child: Annotated[Optional[str], typer.Option("--for", metavar="CHILD", autocompletion=complete_child,
                          help="Act on an attached child's profile (name or id) [env MES_FOR]")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                        help="Print the version and exit")] = False,
@@ -59,12 +67,14 @@ def root(
     from .context import AppContext
 
     env = ctx.obj if isinstance(ctx.obj, Env) else Env()
-    ctx.obj = AppContext(env=env, api_url=api_url, home=home, debug=debug, quiet=quiet, for_child=for_child)
+    ctx.obj = AppContext(env=env, api_url=api_url, home=home, debug=debug, quiet=quiet, for_child=for_child,
+                         profile_name=profile, timeout=timeout)
     ctx.call_on_close(ctx.obj.close)
 
 
 def _register() -> None:
-    from . import account, children, demo, docs, messages, profile, server, vaccins
+    from . import (account, api_cmd, auth, children, completion, config_cmd, demo, docs, examples, messages,
+                   profile, server, smoke, vaccins)
 
     account.register(app)
     docs.register(app)
@@ -74,6 +84,12 @@ def _register() -> None:
     messages.register(app)
     server.register(app)
     demo.register(app)
+    smoke.register(app)
+    auth.register(app)
+    config_cmd.register(app)
+    api_cmd.register(app)
+    completion.register(app)
+    examples.register(app)  # last: every command is registered by now
 
 
 _register()

@@ -6,12 +6,14 @@ from typing import Annotated, Optional
 
 import typer
 
+from .completion import complete_child
 from .context import AppContext
 from .options import FormatOpt, YesOpt
 
 children_app = typer.Typer(help="Your children's profiles: link, share with the other parent, unlink.",
                            no_args_is_help=True)
-ChildArg = Annotated[str, typer.Argument(help="The child: first name, full name or profile id")]
+ChildArg = Annotated[str, typer.Argument(help="The child: first name, full name or profile id",
+                                         autocompletion=complete_child)]
 CHILD_COLUMNS = ["profile_id", "first_name", "last_name", "birth_date", "status", "role", "caregivers",
                  "access_ends_on"]
 INVITATION_COLUMNS = ["id", "direction", "status", "child", "from_name", "to_name", "expires_at"]

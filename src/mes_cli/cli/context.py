@@ -18,6 +18,8 @@ class AppContext:
     debug: bool = False
     quiet: bool = False
     for_child: str | None = None
+    profile_name: str | None = None  # --profile (config profile; not to be confused with a health profile)
+    timeout: float | None = None  # --timeout
     _client: Any = field(default=None, repr=False)
     _config: Any = field(default=None, repr=False)
     _profile: str | None = field(default=None, repr=False)
@@ -26,16 +28,32 @@ class AppContext:
 
     @property
     def config(self):
+        """flag > environment > config profile > default (client/config.py)."""
         if self._config is None:
             from ..client.config import resolve
 
-            timeout = self.env.get("MES_TIMEOUT")
-            self._config = resolve(self.api_url or self.env.get("MES_API_URL"),
+            debug_api = self.debug or "api" in (self.env.get("MES_DEBUG") or "").lower().split(",")
+            self._config = resolve(self.api_url or self.env.get("MES_API_URL") or None,
                                    home=self.home or _home_from(self.env),
                                    admin_token=self.env.get("MES_ADMIN_TOKEN"),
-                                   timeout=float(timeout) if timeout else None,
-                                   server_data=_path(self.env.get("MES_SERVER_DATA")))
+                                   timeout=self.timeout or _number(self.env, "MES_TIMEOUT"),
+                                   server_data=_path(self.env.get("MES_SERVER_DATA")),
+                                   profile=self.selected_profile,
+                                   max_attempts=_number(self.env, "MES_MAX_ATTEMPTS", integer=True),
+                                   debug_out=self.env.stderr if debug_api else None)
         return self._config
+
+    @property
+    def selected_profile(self) -> str:
+        """The config profile: --profile, else MES_PROFILE, else 'default'."""
+        from ..client.config import DEFAULT_PROFILE, check_profile_name
+
+        return check_profile_name(self.profile_name or self.env.get("MES_PROFILE") or DEFAULT_PROFILE)
+
+    def profile_settings(self) -> dict:
+        from ..client.config import profile_settings
+
+        return profile_settings(self.config.home, self.config.profile)
 
     def use_admin_token(self, token: str | None) -> None:
         """An --admin-token option wins over MES_ADMIN_TOKEN (read when the config was resolved)."""
@@ -55,12 +73,12 @@ class AppContext:
     def session_file(self):
         from ..client.state import sessions
 
-        return sessions(self.config.home, self.config.server_key)
+        return sessions(self.config.home, self.config.session_key)
 
     def pending(self, name: str):
         from ..client.state import pending
 
-        return pending(self.config.home, self.config.server_key, name)
+        return pending(self.config.home, self.config.session_key, name)
 
     def token(self) -> str | None:
         explicit = self.env.get("MES_TOKEN")
@@ -89,7 +107,7 @@ class AppContext:
     def profile(self) -> str:
         """The profile commands act on: yours, or a child's with --for / MES_FOR (said on stderr)."""
         if self._profile is None:
-            wanted = self.for_child or self.env.get("MES_FOR")
+            wanted = self.for_child or self.env.get("MES_FOR") or self.profile_settings().get("for")
             if not wanted:
                 self._profile = "me"
             else:
@@ -107,6 +125,8 @@ class AppContext:
     def emit(self, value: Any, fmt: str | None, columns=None) -> None:
         from .output import render, resolve_format
 
+        if not fmt and not self.env.get("MES_FORMAT"):  # flag > env > config profile > default
+            fmt = self.profile_settings().get("format")
         render(value, resolve_format(fmt, self.env), self.env.stdout, columns)
 
     def say(self, message: str) -> None:
@@ -165,6 +185,12 @@ class AppContext:
 
 def _home_from(env: Env) -> Path | None:
     return _path(env.get("MES_HOME"))
+
+
+def _number(env: Env, name: str, integer: bool = False) -> float | None:
+    from ..client.config import _number as number
+
+    return number(env.get(name), name, integer)
 
 
 def _path(value: str | None) -> Path | None:

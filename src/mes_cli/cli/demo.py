@@ -43,7 +43,7 @@ class Scenario:
         if status != 0:
             from ..contract.errors import MesError
 
-            raise MesError("INTERNAL_ERROR", f"The demo step `{shown}` failed (exit {status}).")
+            raise MesError("STEP_FAILED", f"The demo step `{shown}` failed (exit {status}).")
         if not data:
             self.out.write("".join(f"  {line}\n" for line in captured.getvalue().splitlines()))
             return None

@@ -7,13 +7,15 @@ from typing import Annotated, Optional
 
 import typer
 
+from .completion import complete_category, complete_document
 from .context import AppContext
 from .options import FormatOpt, YesOpt
 
 docs_app = typer.Typer(help="Your documents: upload, list, download, hide, delete.", no_args_is_help=True)
 
 DOC_COLUMNS = ["id", "title", "category", "document_date", "media_type", "size", "hidden", "uploaded_by"]
-IdsArg = Annotated[list[str], typer.Argument(help="Document ids (see `mes docs list`)", show_default=False)]
+IdsArg = Annotated[list[str], typer.Argument(help="Document ids (see `mes docs list`)", show_default=False,
+                                             autocompletion=complete_document)]
 
 
 def _app(ctx: typer.Context) -> AppContext:
@@ -26,7 +28,7 @@ def upload(
     paths: Annotated[Optional[list[str]], typer.Argument(help="Files, directories (with --recursive), or '-' to "
                      "read paths from stdin", show_default=False)] = None,
     category: Annotated[Optional[str], typer.Option("--category", "-c", help="Category code (see `mes docs "
-                        "categories`; default AUTR_DOC)")] = None,
+                        "categories`; default AUTR_DOC)", autocompletion=complete_category)] = None,
     title: Annotated[Optional[str], typer.Option("--title", help="Title, ≤ 50 characters (default: file name)")]
     = None,
     date: Annotated[Optional[str], typer.Option("--date", help="Document date, e.g. 12/03/2024 (default: today)")]
@@ -131,7 +133,8 @@ def _finish(app: AppContext, items, fmt: str | None, dry_run: bool = False) -> N
 @docs_app.command("list")
 def list_(
     ctx: typer.Context,
-    category: Annotated[Optional[str], typer.Option("--category", "-c", help="Only this category")] = None,
+    category: Annotated[Optional[str], typer.Option("--category", "-c", help="Only this category",
+                        autocompletion=complete_category)] = None,
     since: Annotated[Optional[str], typer.Option("--since", help="Document date on or after")] = None,
     until: Annotated[Optional[str], typer.Option("--until", help="Document date on or before")] = None,
     search: Annotated[Optional[str], typer.Option("--search", "-s", help="Words in the title")] = None,
@@ -161,12 +164,14 @@ def list_(
         if not all_ or cursor is None:
             break
     if not all_ and cursor:
-        app.say(f"(more documents: use --all, or --limit up to 1000)")
+        app.say("(more documents: use --all, or --limit up to 1000)")
     app.emit(documents, fmt, columns=DOC_COLUMNS)
 
 
 @docs_app.command("show")
-def show(ctx: typer.Context, document_id: Annotated[str, typer.Argument(help="Document id")], fmt: FormatOpt = None):
+def show(ctx: typer.Context, document_id: Annotated[str, typer.Argument(help="Document id",
+                                                                  autocompletion=complete_document)],
+         fmt: FormatOpt = None):
     """One document's details."""
     app = _app(ctx)
     app.emit(app.client.get_document(app.profile(), document_id), fmt)
@@ -175,7 +180,7 @@ def show(ctx: typer.Context, document_id: Annotated[str, typer.Argument(help="Do
 @docs_app.command("download")
 def download(
     ctx: typer.Context,
-    document_id: Annotated[str, typer.Argument(help="Document id")],
+    document_id: Annotated[str, typer.Argument(help="Document id", autocompletion=complete_document)],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File or directory to write to "
                       "('-': stdout); default: the title in the current directory")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file")] = False,

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from .completion import complete_category
 from .context import AppContext
 from .options import FormatOpt, YesOpt
 
@@ -136,7 +137,8 @@ def save_attachment(
     ctx: typer.Context,
     message_id: Annotated[str, typer.Argument(help="Message id (see `mes messages read`)")],
     attachment_id: Annotated[str, typer.Argument(help="Attachment id")],
-    category: Annotated[Optional[str], typer.Option("--category", "-c", help="Document category")] = None,
+    category: Annotated[Optional[str], typer.Option("--category", "-c", help="Document category",
+                                                    autocompletion=complete_category)] = None,
     title: Annotated[Optional[str], typer.Option("--title", help="Document title")] = None,
     fmt: FormatOpt = None,
 ) -> None:

@@ -21,7 +21,8 @@ class Progress:
                                        TimeRemainingColumn, TransferSpeedColumn)
 
             self._bar = Bar(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                            TimeRemainingColumn(), console=Console(file=app.env.stderr))
+                            TimeRemainingColumn(), console=Console(file=app.env.stderr,
+                                                                  no_color=bool(app.env.get("NO_COLOR"))))
             self._task = self._bar.add_task(self._label(), total=total_bytes)
             self._bar.start()
 

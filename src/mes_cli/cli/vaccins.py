@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from .completion import complete_vaccine
 from .context import AppContext
 from .options import FormatOpt
 
@@ -31,7 +32,8 @@ def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:
 @vaccins_app.command("add")
 def add(
     ctx: typer.Context,
-    vaccine: Annotated[str, typer.Option("--vaccine", help="Code, name or brand (see `mes vaccins catalogue`)")],
+    vaccine: Annotated[str, typer.Option("--vaccine", help="Code, name or brand (see `mes vaccins catalogue`)",
+                                                autocompletion=complete_vaccine)],
     date: Annotated[str, typer.Option("--date", help="When it was given, e.g. 12/03/2021")],
     dose: Annotated[str, typer.Option("--dose", help="first (primary immunisation) or booster")] = "first",
     lot: Annotated[Optional[str], typer.Option("--lot", help="Lot number")] = None,

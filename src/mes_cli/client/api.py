@@ -16,6 +16,7 @@ import msgspec
 from ..contract import models as m
 from ..contract.errors import CATALOGUE, MesError
 from .config import ClientConfig
+from .retry import ReplayGuard, RetryPolicy
 from .transport import build_http_client
 
 T = TypeVar("T")
@@ -40,6 +41,8 @@ class MesClient:
 
     # -- plumbing ----------------------------------------------------------------
 
+    retry: RetryPolicy | None = None  # None: RetryPolicy(max_attempts=config.max_attempts); tests inject one
+
     def request(self, method: str, path: str, *, body: Any = None, response: type[T] | None = None,
                 auth: bool = False, admin: bool = False, params: dict | None = None,
                 content: Any = None, headers: dict | None = None) -> T | None:
@@ -51,9 +54,8 @@ class MesClient:
         if body is not None:
             content = msgspec.json.encode(body)
             headers["Content-Type"] = "application/json"
-        with self._transport_errors():
-            reply = self.http.request(method, path, content=content, headers=headers,
-                                      params={k: v for k, v in (params or {}).items() if v is not None})
+        reply = self.send(method, path, content=content, headers=headers,
+                          params={k: v for k, v in (params or {}).items() if v is not None})
         if reply.status_code >= 400:
             raise self._error(reply)
         if response is None or reply.status_code == 204:
@@ -63,6 +65,58 @@ class MesClient:
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise MesError("BAD_RESPONSE", f"The server's answer to {method} {path} was not understood ({exc}); "
                            "is --api-url a mes server of a compatible version?") from None
+
+    def send(self, method: str, path: str, *, content: Any = None, headers: dict | None = None,
+             params: Any = None) -> httpx.Response:
+        """Sends one request under the retry policy (client/retry.py); the answer whatever its status.
+
+        A streamed body (an iterator, e.g. an upload's chunks) is wrapped in a
+        ReplayGuard: it is sent again only if none of it was read, i.e. the
+        connection failed before the body went out. Bytes bodies replay freely.
+        """
+        policy = self.retry or RetryPolicy(max_attempts=self.config.max_attempts)
+        replayable = policy.allows(method, headers)
+        guard = None
+        if content is not None and not isinstance(content, (bytes, bytearray, str)):
+            content = guard = ReplayGuard(content)
+        attempt = 0
+        with self._transport_errors():
+            while True:
+                attempt += 1
+                try:
+                    reply = self.http.request(method, path, content=content, headers=headers, params=params)
+                except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                    wait = policy.delay(attempt) if replayable and not (guard and guard.started) else None
+                    if wait is None:
+                        raise
+                    self._retrying(method, path, type(exc).__name__, wait, attempt, policy)
+                    continue
+                if policy.retry_status(reply.status_code) and replayable and not (guard and guard.started):
+                    wait = policy.delay(attempt, reply.headers.get("Retry-After"))
+                    if wait is not None:
+                        reply.close()
+                        self._retrying(method, path, f"HTTP {reply.status_code}", wait, attempt, policy)
+                        continue
+                return reply
+
+    def _retrying(self, method: str, path: str, reason: str, wait: float, attempt: int, policy: RetryPolicy) -> None:
+        if self.config.debug_out is not None:
+            self.config.debug_out.write(f"* {method} {path}: {reason}; attempt {attempt + 1}/{policy.max_attempts} "
+                                        f"in {wait:.2f} s\n")
+        policy.sleep(wait)
+
+    def raw(self, method: str, path: str, *, content: Any = None, headers: dict | None = None,
+            admin: bool = True) -> httpx.Response:
+        """``mes api``: any request, with the session (if any) and the admin token (if set); errors raised."""
+        headers = dict(headers or {})
+        if self.token and not any(k.lower() == "authorization" for k in headers):
+            headers["Authorization"] = f"Bearer {self.token}"
+        if admin and self.config.admin_token and not any(k.lower() == "x-admin-token" for k in headers):
+            headers["X-Admin-Token"] = self.config.admin_token
+        reply = self.send(method, path, content=content, headers=headers)
+        if reply.status_code >= 400:
+            raise self._error(reply)
+        return reply
 
     @contextmanager
     def _transport_errors(self) -> Iterator[None]:

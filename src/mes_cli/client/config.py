@@ -3,15 +3,43 @@
 ``MES_HOME`` holds everything (config, tokens, pending logins, and the embedded
 server's data under ``server/``); without it the platform's user data directory
 is used.
+
+Named profiles live in ``MES_HOME/config.toml``, one table per profile::
+
+    [profiles.default]
+    api_url = "local"
+
+    [profiles.staging]
+    api_url = "https://mes.staging.example"
+    format = "table"
+    timeout = 10.0
+
+TOML because people edit this file by hand (comments, no quoting of keys) and
+Python reads it with the stdlib (``tomllib``); the values are flat scalars, so
+writing it back is a few lines here rather than a dependency. The file is
+written atomically with mode 0600 because it *may* hold an admin token: that
+key is stored only when the user sets it explicitly (``mes config set
+admin_token --value-stdin``), never from argv, and it is masked when listed.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any
 
 LOCAL = "local"
+DEFAULT_PROFILE = "default"
+CONFIG_FILE = "config.toml"
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_ATTEMPTS = 3
+# Keys a profile may hold; admin_token is the one secret (masked when shown, never taken from argv).
+PROFILE_KEYS = ("api_url", "format", "timeout", "for", "admin_token")
+SECRET_KEYS = ("admin_token",)
+_PROFILE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def default_home() -> Path:
@@ -28,8 +56,11 @@ class ClientConfig:
     api_url: str = LOCAL
     home: Path = Path(".")
     admin_token: str | None = None
-    timeout: float = 30.0
+    timeout: float = DEFAULT_TIMEOUT
     server_data: Path | None = None  # the embedded server's data, when not under home (MES_SERVER_DATA)
+    profile: str = DEFAULT_PROFILE
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    debug_out: IO[str] | None = field(default=None, compare=False, repr=False)  # HTTP traffic goes here
 
     @property
     def is_local(self) -> bool:
@@ -45,23 +76,152 @@ class ClientConfig:
         return f"local:{self.server_data_dir.resolve()}" if self.is_local else self.api_url.rstrip("/")
 
     @property
+    def session_key(self) -> str:
+        """Names the session entry: the server, plus the profile unless it is the default one.
+
+        Two profiles on the same server (two identities) thus keep two sessions;
+        the default profile keeps the plain server key, so sessions stored before
+        profiles existed still work.
+        """
+        if self.profile == DEFAULT_PROFILE:
+            return self.server_key
+        return f"{self.server_key}#profile={self.profile}"
+
+    @property
     def display_target(self) -> str:
         return f"embedded server ({self.server_data_dir})" if self.is_local else self.api_url
 
 
 def resolve(api_url: str | None = None, home: Path | None = None, admin_token: str | None = None,
-            timeout: float | None = None, server_data: Path | None = None) -> ClientConfig:
-    """Explicit values win; what is missing comes from the environment, then the defaults."""
-    url = api_url or os.environ.get("MES_API_URL") or LOCAL
+            timeout: float | None = None, server_data: Path | None = None, *, profile: str | None = None,
+            max_attempts: int | None = None, debug_out: IO[str] | None = None) -> ClientConfig:
+    """Explicit values win; what is missing comes from the environment, then the profile, then the defaults."""
+    home = home or default_home()
+    name = profile or os.environ.get("MES_PROFILE") or DEFAULT_PROFILE
+    settings = profile_settings(home, name, must_exist=name != DEFAULT_PROFILE)
+    url = api_url or os.environ.get("MES_API_URL") or settings.get("api_url") or LOCAL
+    check_api_url(url)
+    if timeout is None:
+        timeout = _number(os.environ.get("MES_TIMEOUT"), "MES_TIMEOUT")
+    if max_attempts is None:
+        max_attempts = int(_number(os.environ.get("MES_MAX_ATTEMPTS"), "MES_MAX_ATTEMPTS", integer=True) or 0) or None
+    return ClientConfig(
+        api_url=url.rstrip("/") if url != LOCAL else url,
+        home=home,
+        admin_token=admin_token or os.environ.get("MES_ADMIN_TOKEN") or settings.get("admin_token"),
+        timeout=timeout or settings.get("timeout") or DEFAULT_TIMEOUT,
+        server_data=server_data,
+        profile=name,
+        max_attempts=max_attempts or DEFAULT_MAX_ATTEMPTS,
+        debug_out=debug_out,
+    )
+
+
+def check_api_url(url: str) -> str:
     if url != LOCAL and not url.startswith(("http://", "https://")):
         from ..contract.errors import MesError
 
         raise MesError("VALIDATION_ERROR", f"--api-url must be 'local' or an http(s):// URL, not {url!r}.",
                        {"field": "api_url"})
-    return ClientConfig(
-        api_url=url.rstrip("/") if url != LOCAL else url,
-        home=home or default_home(),
-        admin_token=admin_token or os.environ.get("MES_ADMIN_TOKEN"),
-        timeout=timeout or float(os.environ.get("MES_TIMEOUT", "30")),
-        server_data=server_data,
-    )
+    return url
+
+
+def _number(value: str | None, name: str, integer: bool = False) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value) if integer else float(value)
+    except ValueError:
+        number = -1
+    if number <= 0:
+        from ..contract.errors import MesError
+
+        kind = "a whole number" if integer else "a number of seconds"
+        raise MesError("VALIDATION_ERROR", f"{name} must be {kind} above 0, not {value!r}.", {"field": name})
+    return number
+
+
+# -- the config file ------------------------------------------------------------------
+
+
+def config_path(home: Path) -> Path:
+    return home / CONFIG_FILE
+
+
+def check_profile_name(name: str) -> str:
+    if not _PROFILE_NAME.match(name):
+        from ..contract.errors import MesError
+
+        raise MesError("VALIDATION_ERROR", f"Profile names use letters, digits, '-' and '_' only, not {name!r}.",
+                       {"field": "profile"})
+    return name
+
+
+def load_profiles(home: Path) -> dict[str, dict[str, Any]]:
+    """Every profile of the config file ({} when there is none)."""
+    import tomllib
+
+    path = config_path(home)
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        from ..contract.errors import MesError
+
+        raise MesError("VALIDATION_ERROR", f"The config file {path} cannot be read ({exc}); fix or remove it.",
+                       {"field": "config"}) from None
+    profiles = data.get("profiles", {})
+    return {name: dict(values) for name, values in profiles.items() if isinstance(values, dict)}
+
+
+def profile_settings(home: Path, name: str, must_exist: bool = False) -> dict[str, Any]:
+    profiles = load_profiles(home)
+    if name not in profiles and must_exist:
+        from ..contract.errors import MesError
+
+        known = ", ".join(sorted(profiles)) or "none"
+        raise MesError("PROFILE_NOT_FOUND", f"No profile named {name!r} in {config_path(home)} (known: {known}); "
+                       f"create it with `mes --profile {name} config set api_url URL`.", {"field": "profile"})
+    return profiles.get(name, {})
+
+
+def save_profiles(home: Path, profiles: dict[str, dict[str, Any]]) -> Path:
+    """Writes the config file atomically, mode 0600 (it may hold an admin token)."""
+    import tempfile
+
+    lines = ["# mes configuration: one [profiles.NAME] table per profile.",
+             "# Written by `mes config set`; comments added by hand are not kept.", ""]
+    for name in sorted(profiles):
+        values = {k: v for k, v in profiles[name].items() if v is not None}
+        lines.append(f"[profiles.{check_profile_name(name)}]")
+        lines += [f"{_toml_key(key)} = {_toml_value(value)}" for key, value in values.items()]
+        lines.append("")
+    path = config_path(home)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(lines))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _toml_key(key: str) -> str:
+    return key if re.match(r"^[A-Za-z0-9_-]+$", key) else json.dumps(key)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    text = json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid TOML basic string …
+    return text.replace("\x7f", "\\u007f")  # … once DEL, which JSON leaves alone, is escaped

@@ -64,13 +64,25 @@ class StreamingWSGITransport(httpx.WSGITransport):
             self._bodies.reader = None
 
 
-def build_http_client(config: ClientConfig) -> httpx.Client:
+def build_http_client(config: ClientConfig, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """The httpx client for ``config``; ``transport`` replaces the network (tests pass a MockTransport).
+
+    With ``config.debug_out`` set (``--debug`` or ``MES_DEBUG=api``), event hooks
+    log the traffic there, secrets redacted (client/debug.py).
+    """
     headers = {"User-Agent": f"mes-cli/{__version__}"}
+    options: dict = {"headers": headers, "timeout": config.timeout}
+    if config.debug_out is not None:
+        from .debug import TrafficLog
+
+        options["event_hooks"] = TrafficLog(config.debug_out).hooks()
+    if transport is not None:
+        base = LOCAL_BASE_URL if config.is_local else config.api_url
+        return httpx.Client(transport=transport, base_url=base, **options)
     if config.is_local:
         from ..server.http.app import create_app
         from ..server.settings import Settings
 
         app = create_app(Settings(data_dir=config.server_data_dir, dev=True))
-        return httpx.Client(transport=StreamingWSGITransport(app), base_url=LOCAL_BASE_URL, headers=headers,
-                            timeout=config.timeout)
-    return httpx.Client(base_url=config.api_url, headers=headers, timeout=config.timeout)
+        return httpx.Client(transport=StreamingWSGITransport(app), base_url=LOCAL_BASE_URL, **options)
+    return httpx.Client(base_url=config.api_url, **options)

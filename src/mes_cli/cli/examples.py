@@ -1,0 +1,256 @@
+"""Examples for every command: shown in `--help` (as the epilog) and in docs/reference.md.
+
+Keys are command paths without the leading ``mes`` ("" is ``mes`` itself);
+values are complete command lines. ``tests/test_reference.py`` fails when a
+command has no example here. Identity data below is made up but valid (NIR
+key, Carte Vitale serial), so the lines run against `mes server seed --demo`-
+style data once the ids are replaced by real ones.
+"""
+
+from __future__ import annotations
+
+import typer
+
+EXAMPLES: dict[str, list[str]] = {
+    "": [
+        "mes --api-url https://mes.example.org whoami",
+        "mes --for Léa vaccins reminders",
+    ],
+    # -- account lifecycle (root commands) --------------------------------------------------------
+    "activate": [
+        "mes activate",
+        "printf '%s\\n' \"$MES_PASSWORD\" | mes activate --code Ab3dE5fG7hJ9 --nir 285037505612306 "
+        "--serial 05120670783 --birth-date 12/03/1985 --identifier jeanne.martin --password-stdin --accept-terms",
+    ],
+    "new-code": [
+        "mes new-code --nir 285037505612306 --serial 05120670783 --birth-date 12/03/1985 --channel sms",
+    ],
+    "oppose": [
+        "mes oppose --code Ab3dE5fG7hJ9 --nir 285037505612306 --serial 05120670783 --birth-date 12/03/1985 "
+        "--yes --receipt opposition.pdf",
+    ],
+    "login": [
+        "mes login -i jeanne.martin",
+        "printf '%s\\n' \"$MES_PASSWORD\" | mes login -i jeanne.martin --password-stdin && mes login --code 123456",
+        "MES_TOTP_SECRET=… mes login -i jeanne.martin --password-stdin --channel totp < password.txt",
+    ],
+    "logout": ["mes logout"],
+    "whoami": ["mes whoami", "mes whoami --format json"],
+    "recover-id": ["mes recover-id --nir 285037505612306 --birth-date 12/03/1985 --channel email"],
+    "reset-password": [
+        "mes reset-password --nir 285037505612306 --serial 05120670783 --birth-date 12/03/1985 --channel sms",
+        "mes reset-password --nir 285037505612306 --serial 05120670783 --birth-date 12/03/1985 --channel sms "
+        "--code 123456 --password-stdin < new-password.txt",
+    ],
+    "history": [
+        "mes history --since 01/01/2024",
+        "mes history --pro 10101234567 --format csv > accès.csv",
+    ],
+    "outbox": ["mes outbox --last", "mes outbox --to jeanne.martin@example.fr --limit 5 --format json"],
+    "demo": ["mes demo", "mes demo --in /tmp/mes-demo"],
+    "smoke": ["mes --api-url http://127.0.0.1:8000 smoke --junit-xml smoke.xml   # server started with --dev"],
+    "completion": [
+        "mes completion bash > ~/.local/share/bash-completion/completions/mes",
+        "mes completion zsh > \"${fpath[1]}/_mes\"",
+        "mes completion fish > ~/.config/fish/completions/mes.fish",
+    ],
+    "api": [
+        "mes api GET /v1/me",
+        "mes api GET '/v1/profiles/me/documents?limit=5'",
+        "mes api PATCH /v1/profiles/me/documents/d_3f2a9c1b7e4d5a60 -F hidden=true",
+    ],
+    # -- session and config profiles --------------------------------------------------------------
+    "auth": ["mes auth status"],
+    "auth status": ["mes auth status", "mes auth status --check --quiet || mes login -i jeanne.martin"],
+    "auth token": ["curl -H \"Authorization: Bearer $(mes auth token)\" https://mes.example.org/v1/me"],
+    "config": ["mes --profile staging config set api_url https://staging.mes.example.org"],
+    "config path": ["mes config path"],
+    "config get": ["mes config get api_url", "mes --profile staging config get admin_token --reveal"],
+    "config set": [
+        "mes config set format json",
+        "mes --profile staging config set api_url https://staging.mes.example.org",
+        "printf '%s\\n' \"$TOKEN\" | mes --profile staging config set admin_token --value-stdin",
+    ],
+    "config unset": ["mes config unset for"],
+    "config list": ["mes config list", "mes config list --format json"],
+    # -- account ----------------------------------------------------------------------------------
+    "account": ["mes account totp enable"],
+    "account close": [
+        "mes account close",
+        "mes account close --delete-data --password-stdin --yes < password.txt",
+    ],
+    "account totp": ["mes account totp enable && mes account totp confirm --code 123456"],
+    "account totp enable": ["mes account totp enable", "mes account totp enable --code 123456"],
+    "account totp confirm": ["mes account totp confirm --code 123456"],
+    "account totp disable": ["mes account totp disable --password-stdin < password.txt"],
+    # -- docs -------------------------------------------------------------------------------------
+    "docs": ["mes docs list --category BIOLOGIE"],
+    "docs upload": [
+        "mes docs upload ordonnance.pdf --category ORD_SOIN --date 12/03/2024",
+        "mes docs upload scans/ --recursive --category CPT_REND --jobs 8",
+        "find scans -name '*.pdf' | mes docs upload - --dry-run",
+        "mes docs upload --manifest manifest.csv --format jsonl",
+    ],
+    "docs list": [
+        "mes docs list",
+        "mes docs list --category RADIO_SC --since 01/01/2023 --search genou",
+        "mes docs list --all --format csv > documents.csv",
+    ],
+    "docs show": ["mes docs show d_3f2a9c1b7e4d5a60"],
+    "docs download": [
+        "mes docs download d_3f2a9c1b7e4d5a60",
+        "mes docs download d_3f2a9c1b7e4d5a60 -o ~/Documents/ --force",
+        "mes docs download d_3f2a9c1b7e4d5a60 -o - | lp",
+    ],
+    "docs hide": ["mes docs hide d_3f2a9c1b7e4d5a60 d_81b0c2d4e6f80a1b"],
+    "docs unhide": ["mes docs unhide d_3f2a9c1b7e4d5a60"],
+    "docs delete": [
+        "mes docs delete d_3f2a9c1b7e4d5a60",
+        "mes docs list --search brouillon --format json | jq -r '.[].id' | xargs mes docs delete --yes",
+    ],
+    "docs categories": ["mes docs categories", "mes docs categories --format json"],
+    # -- profile ----------------------------------------------------------------------------------
+    "profile": ["mes profile show"],
+    "profile show": ["mes profile show", "mes --for Léa profile show --format csv"],
+    "profile edit": ["mes profile edit e_5c1d2e3f4a5b6c7d --set dosage='2 comprimés par jour' --set end_date="],
+    "profile remove": ["mes profile remove e_5c1d2e3f4a5b6c7d"],
+    "profile not-concerned": ["mes profile not-concerned allergy", "mes profile not-concerned allergy --undo"],
+    "profile blood-group": ["mes profile blood-group O+", "mes profile blood-group --clear"],
+    "profile export": ["mes profile export", "mes profile export --format fhir -o profil-fhir.json"],
+    "profile add": ["mes profile add allergy --substance pénicilline --severity severe"],
+    "profile add disease": [
+        "mes profile add disease --name asthme --since 01/03/2019",
+        "mes profile add disease --name 'fracture du poignet' --past --comment 'plâtre 6 semaines'",
+    ],
+    "profile add treatment": [
+        "mes profile add treatment --name Ventoline --dosage '2 bouffées si besoin' --start 01/03/2019",
+    ],
+    "profile add allergy": [
+        "mes profile add allergy --substance pénicilline --reaction urticaire --severity severe",
+    ],
+    "profile add family-history": ["mes profile add family-history --relative mère --condition 'diabète de type 2'"],
+    "profile add measure": [
+        "mes profile add measure --kind weight --value 68.5",
+        "mes profile add measure --kind blood-pressure --systolic 128 --diastolic 82 --date 02/04/2024",
+    ],
+    # -- vaccins ----------------------------------------------------------------------------------
+    "vaccins": ["mes vaccins reminders"],
+    "vaccins list": ["mes vaccins list", "mes --for Léa vaccins list --format json"],
+    "vaccins add": [
+        "mes vaccins add --vaccine ROR --date 15/05/2013",
+        "mes --for Léa vaccins add --vaccine HEXA --date 10/02/2021 --dose booster --lot AB1234 "
+        "--performer 'Dr Durand'",
+    ],
+    "vaccins remove": ["mes vaccins remove v_9a8b7c6d5e4f3a2b"],
+    "vaccins catalogue": ["mes vaccins catalogue", "mes vaccins catalogue méningocoque"],
+    "vaccins reminders": [
+        "mes vaccins reminders",
+        "mes vaccins reminders --at 01/09/2025 --ics rappels.ics",
+    ],
+    # -- children ---------------------------------------------------------------------------------
+    "children": ["mes children list"],
+    "children list": ["mes children list"],
+    "children link": ["mes children link --code Xy7kP2mQ9rT4 --birth-date 04/06/2016 --certify"],
+    "children share": ["mes children share Léa --with paul.martin"],
+    "children invitations": ["mes children invitations --format json"],
+    "children accept": ["mes children accept i_0f1e2d3c4b5a6978"],
+    "children decline": ["mes children decline i_0f1e2d3c4b5a6978"],
+    "children unlink": ["mes children unlink Léa --yes"],
+    # -- messages and professionals ---------------------------------------------------------------
+    "messages": ["mes messages list --unread"],
+    "messages list": ["mes messages list", "mes messages list --unread --format json"],
+    "messages read": ["mes messages read c_7d6c5b4a39281706"],
+    "messages reply": [
+        "mes messages reply c_7d6c5b4a39281706 --body 'Merci, à jeudi.'",
+        "mes messages reply c_7d6c5b4a39281706 --body-file réponse.txt --attach analyses.pdf "
+        "--attach d_3f2a9c1b7e4d5a60",
+    ],
+    "messages send": [
+        "mes messages send --to 10101234567 --subject 'Résultats' --body 'Voici mes résultats.' "
+        "--attach d_3f2a9c1b7e4d5a60",
+    ],
+    "messages save-attachment": [
+        "mes messages save-attachment m_1a2b3c4d5e6f7081 a_8f7e6d5c4b3a2910 --category BIOLOGIE "
+        "--title 'Bilan sanguin'",
+    ],
+    "messages delete": ["mes messages delete c_7d6c5b4a39281706 --yes"],
+    "pros": ["mes pros list"],
+    "pros list": ["mes pros list", "mes pros list --format json"],
+    "pros block": ["mes pros block 10101234567"],
+    "pros unblock": ["mes pros unblock 10101234567"],
+    # -- server -----------------------------------------------------------------------------------
+    "server": ["mes server run --port 8000 --dev"],
+    "server run": [
+        "mes server run",
+        "MES_ADMIN_TOKEN=… mes server run --host 0.0.0.0 --port 8080 --data-dir /srv/mes "
+        "--public-url https://mes.example.org",
+        "mes server run --port 0 --dev --smtp-url 'smtp://user:pass@mail.example.org:587?from=mes@example.org'",
+    ],
+    "server seed": [
+        "mes server seed --demo",
+        "mes --api-url https://mes.example.org server seed persons.json --admin-token \"$MES_ADMIN_TOKEN\"",
+        "cat persons.json | mes server seed - --format json",
+    ],
+    "server openapi": ["mes server openapi > docs/openapi.json"],
+    "server gc": ["mes server gc", "mes server gc --data-dir /srv/mes --older-than 86400"],
+    "server jobs": ["mes server jobs", "mes --api-url https://mes.example.org server jobs --format json"],
+    "server clock": ["mes server clock", "mes server clock --advance 6w", "mes server clock --reset"],
+    "server pro": ["mes server pro docs --rpps 10101234567 --of 285037505612306"],
+    "server pro start": [
+        "mes server pro start --rpps 10101234567 --to 285037505612306 --subject 'Vos résultats' "
+        "--body 'Bonjour, vos résultats sont arrivés.' --attach résultats.pdf",
+    ],
+    "server pro write": ["mes server pro write c_7d6c5b4a39281706 --rpps 10101234567 --body 'Bien reçu.'"],
+    "server pro close": ["mes server pro close c_7d6c5b4a39281706 --rpps 10101234567"],
+    "server pro docs": ["mes server pro docs --rpps 10101234567 --of 285037505612306 --format json"],
+    "server pro read-doc": [
+        "mes server pro read-doc d_3f2a9c1b7e4d5a60 --rpps 10101234567 --of 285037505612306 -o copie.pdf",
+    ],
+}
+
+
+def epilog(path: str) -> str | None:
+    """The examples of a command as a help epilog (``\\b`` keeps click from rewrapping the lines)."""
+    lines = EXAMPLES.get(path)
+    if not lines:
+        return None
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def register(root: typer.Typer) -> None:
+    """Shows each command's examples at the end of its --help (unless it already has an epilog).
+
+    Walks typer's registrations (not click objects: `run()` builds a fresh
+    click command tree on every call), so it runs last in ``app._register``.
+    """
+    _attach(root, "")
+
+
+def _attach(group: typer.Typer, prefix: str) -> None:
+    for info in group.registered_commands:
+        name = info.name or _command_name(info.callback)
+        if info.epilog is None:
+            info.epilog = epilog(f"{prefix}{name}")
+    for info in group.registered_groups:
+        path = f"{prefix}{info.name}"
+        sub = info.typer_instance
+        if sub is None or not info.name:
+            continue
+        if not _has_epilog(info):
+            info.epilog = epilog(path)
+        _attach(sub, f"{path} ")
+
+
+def _has_epilog(info) -> bool:
+    from typer.models import DefaultPlaceholder
+
+    own = info.epilog
+    inner = info.typer_instance.info.epilog
+    return not (own is None or isinstance(own, DefaultPlaceholder)) or \
+        not (inner is None or isinstance(inner, DefaultPlaceholder))
+
+
+def _command_name(callback) -> str:
+    from typer.main import get_command_name
+
+    return get_command_name(callback.__name__)
