@@ -122,12 +122,18 @@ class AppContext:
 
     # -- how to print --------------------------------------------------------------
 
-    def emit(self, value: Any, fmt: str | None, columns=None) -> None:
-        from .output import render, resolve_format
+    def output_format(self, fmt: str | None) -> str:
+        """flag > MES_FORMAT > the config profile's format > table on a terminal, json otherwise."""
+        from .output import resolve_format
 
-        if not fmt and not self.env.get("MES_FORMAT"):  # flag > env > config profile > default
+        if not fmt and not self.env.get("MES_FORMAT"):
             fmt = self.profile_settings().get("format")
-        render(value, resolve_format(fmt, self.env), self.env.stdout, columns)
+        return resolve_format(fmt, self.env)
+
+    def emit(self, value: Any, fmt: str | None, columns=None) -> None:
+        from .output import render
+
+        render(value, self.output_format(fmt), self.env.stdout, columns)
 
     def say(self, message: str) -> None:
         """A message for the person (stderr, so stdout stays data only)."""

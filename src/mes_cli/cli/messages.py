@@ -73,11 +73,9 @@ def list_(
 def read(ctx: typer.Context, conversation_id: Annotated[str, typer.Argument(help="Conversation id")],
          fmt: FormatOpt = None) -> None:
     """Show a conversation with its messages and attachments (marks them read)."""
-    from .output import resolve_format
-
     app = _app(ctx)
     conversation = app.client.read_conversation(app.profile(), conversation_id)
-    if resolve_format(fmt, app.env) != "table":
+    if app.output_format(fmt) != "table":
         return app.emit(conversation, fmt)
     out = app.env.stdout
     pro = conversation.professional

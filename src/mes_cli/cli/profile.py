@@ -223,11 +223,9 @@ def blood_group(
 @profile_app.command("show")
 def show(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     """The whole profile: readable on a terminal; json, jsonl or csv for scripts (one row per entry)."""
-    from .output import resolve_format
-
     app = _app(ctx)
     profile = app.client.medical_profile(app.profile())
-    chosen = resolve_format(fmt, app.env)
+    chosen = app.output_format(fmt)
     if chosen == "json":
         return app.emit(profile, "json")
     rows = [{"section": s.section, "id": e.id, **e.fields} for s in profile.sections for e in s.entries]

@@ -273,7 +273,11 @@ class MesClient:
         self.request("DELETE", f"/v1/profiles/{profile}/documents/{document_id}", auth=True)
 
     def download_document(self, profile: str, document_id: str, sink: Callable[[bytes], None]) -> str:
-        """Streams the bytes into ``sink``; returns the SHA-256 the server announced."""
+        """Streams the bytes into ``sink``; returns the SHA-256 the server announced.
+
+        Not retried: bytes already handed to the sink cannot be taken back. The
+        caller writes to a temp file and can simply run the download again.
+        """
         url = f"/v1/profiles/{profile}/documents/{document_id}/content"
         with self._transport_errors(), self.http.stream("GET", url, headers=self._auth_headers()) as reply:
             if reply.status_code >= 400:
@@ -420,12 +424,7 @@ class MesClient:
                             admin=True)
 
     def pro_read_document(self, rpps: str, profile: str, document_id: str) -> bytes:
-        with self._transport_errors():
-            reply = self.http.get(f"/v1/admin/pros/{rpps}/profiles/{profile}/documents/{document_id}/content",
-                                  headers={"X-Admin-Token": self.config.admin_token or ""})
-        if reply.status_code >= 400:
-            raise self._error(reply)
-        return reply.content
+        return self.raw("GET", f"/v1/admin/pros/{rpps}/profiles/{profile}/documents/{document_id}/content").content
 
 
 def _file_chunks(path: Path) -> Iterator[bytes]:
