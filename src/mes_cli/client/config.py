@@ -189,7 +189,7 @@ def profile_settings(home: Path, name: str, must_exist: bool = False) -> dict[st
 
 def save_profiles(home: Path, profiles: dict[str, dict[str, Any]]) -> Path:
     """Writes the config file atomically, mode 0600 (it may hold an admin token)."""
-    import tempfile
+    from .state import write_private
 
     lines = ["# mes configuration: one [profiles.NAME] table per profile.",
              "# Written by `mes config set`; comments added by hand are not kept.", ""]
@@ -199,18 +199,7 @@ def save_profiles(home: Path, profiles: dict[str, dict[str, Any]]) -> Path:
         lines += [f"{_toml_key(key)} = {_toml_value(value)}" for key, value in values.items()]
         lines.append("")
     path = config_path(home)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write("\n".join(lines))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_private(path, "\n".join(lines))
     return path
 
 
