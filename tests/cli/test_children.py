@@ -161,3 +161,30 @@ def test_access_ends_at_eighteen_and_the_young_adult_takes_over(mes, tmp_path):
     login(young, {"identifier": f"ines.{teen['nir'][-6:]}", "password": "Tr3s-Secret!Pass", "email": email})
     (kept,) = young.ok("docs", "list")
     assert kept["title"] == "bac" and kept["sha256"] == files.sha256(data), "her records stay with her"
+
+
+def test_one_manifest_for_the_whole_family(mes, tmp_path):
+    import csv
+
+    leo, zoe = _child(), _child("Zoé", dt.date(2021, 2, 3))
+    _parent_with(mes, leo, zoe)
+    _link(mes, leo)
+    _link(mes, zoe)
+    folder = tmp_path / "archive"
+    rows = [("mine.pdf", ""), ("leo.pdf", "Léo"), ("zoe.pdf", "zoé")]
+    for name, _profile in rows:
+        files.write(folder, name, files.pdf(name))
+    manifest = folder / "manifest.csv"
+    with manifest.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["path", "category", "profile"])
+        writer.writerows([(name, "AUTR_DOC", profile) for name, profile in rows])
+    results = mes.ok("docs", "upload", "--manifest", str(manifest))
+    assert {r["status"] for r in results} == {"uploaded"}
+    assert [d["title"] for d in mes.ok("docs", "list")] == ["mine"]
+    assert [d["title"] for d in mes.ok("--for", "Léo", "docs", "list")] == ["leo"]
+    assert [d["title"] for d in mes.ok("--for", "Zoé", "docs", "list")] == ["zoe"]
+    unknown = folder / "unknown.csv"
+    unknown.write_text("path,profile\nmine.pdf,Nobody\n")
+    refused = mes("docs", "upload", "--manifest", str(unknown))
+    assert refused.exit_code == 7 and "PROFILE_NOT_FOUND" in refused.stderr
