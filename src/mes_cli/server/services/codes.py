@@ -23,11 +23,15 @@ from ..notify import Notification
 from . import messages
 from .common import Throttle, enforce_min_delay, person_by_nir, seconds_until
 
-NO_MATCH = (
-    "No space matches this NIR, Carte Vitale serial and date of birth together. "
-    "Check each of them (the serial is printed on the card: {where}); if they are right, call 3422."
-)
 WHERE_SERIAL = "top right of the front of a card with photo, top left of the back otherwise"
+
+
+def no_match(with_code: bool = False) -> MesError:
+    """The one answer to every identification that fails, whichever part was wrong (no enumeration)."""
+    pieces = ("provisional code, NIR, Carte Vitale serial and date of birth" if with_code
+              else "NIR, Carte Vitale serial and date of birth")
+    return MesError("NO_USER_FOUND", f"No space matches this {pieces} together. Check each of them (the serial is "
+                    f"printed on the card: {WHERE_SERIAL}); if they are right, call 3422.")
 
 
 def issue_provisional_code(ctx: ServerContext, person_id: str, channel: str, expires_at: dt.datetime,
@@ -63,7 +67,7 @@ def check_identification_allowed(ctx: ServerContext, nir: str, now: dt.datetime)
     return throttle
 
 
-def identify(ctx: ServerContext, proof: m.IdentityProof, now: dt.datetime) -> sqlite3.Row:
+def identify(ctx: ServerContext, proof: m.IdentityProof, now: dt.datetime, with_code: bool = False) -> sqlite3.Row:
     """The person whose NIR, serial and date of birth all match, or NO_USER_FOUND.
 
     The answer is the same whichever part is wrong, and every failure counts
@@ -76,7 +80,7 @@ def identify(ctx: ServerContext, proof: m.IdentityProof, now: dt.datetime) -> sq
     person = person_by_nir(ctx, nir)
     if person is None or person["card_serial"] != serial or person["birth_date"] != birth.isoformat():
         throttle.hit(now)
-        raise MesError("NO_USER_FOUND", NO_MATCH.format(where=WHERE_SERIAL))
+        raise no_match(with_code)
     return person
 
 

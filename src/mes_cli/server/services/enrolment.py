@@ -23,7 +23,7 @@ from ..context import ServerContext
 from ..notify import Notification
 from ..security import new_token, token_hash
 from . import challenges, messages
-from .codes import ensure_code_usable, identification_throttle, identify, matching_code, NO_MATCH, WHERE_SERIAL
+from .codes import ensure_code_usable, identification_throttle, identify, matching_code, no_match
 from .common import effective_state, person_by_id
 from .accounts import account_view, identifier_taken, notify_person
 
@@ -33,12 +33,11 @@ CONTACT_PURPOSE = "contact"
 def start(ctx: ServerContext, request: m.EnrolmentRequest) -> m.EnrolmentStarted:
     now = ctx.clock.now()
     normalize_provisional_code(request.code)  # a malformed code is refused before any lookup
-    person = identify(ctx, request, now)
+    person = identify(ctx, request, now, with_code=True)
     code_row = matching_code(ctx, person["id"], request.code, now)
     if code_row is None:
         identification_throttle(ctx, person["nir"]).hit(now)
-        raise MesError("NO_USER_FOUND", NO_MATCH.format(where=WHERE_SERIAL).replace(
-            "NIR,", "provisional code, NIR,"))
+        raise no_match(with_code=True)
     ensure_code_usable(code_row, now)
     if person["deceased"]:
         raise MesError("DECEASED_INDIVIDUAL", "This person is registered as deceased; no space can be activated.")

@@ -110,17 +110,23 @@ def complete_reset(ctx: ServerContext, request: m.PasswordResetCompletion) -> m.
     personal = PersonalData(first_name=person["first_name"], last_name=person["last_name"],
                             birth_date=dt.date.fromisoformat(person["birth_date"]), nir=person["nir"])
     password = validate_password(request.new_password, personal)
-    outcome = challenges.check_code(ctx, row, code, now, verifier=verifier)
-    if not outcome.ok:
+    password_hash = ctx.secrets.hash_password(password)  # before the code is spent: a crash here costs nothing
+    with ctx.store.transaction():  # the code is used if and only if the password changes
+        outcome = challenges.check_code(ctx, row, code, now, verifier=verifier)
+        if outcome.ok:
+            _set_password(ctx, person, password_hash, now)
+    if not outcome.ok:  # raised after the commit, so that the wrong try stays counted
         raise challenges.wrong_code_error(outcome, "Ask for a new code with `mes reset-password`.")
-    password_hash = ctx.secrets.hash_password(password)
-    with ctx.store.transaction():
-        ctx.store.run("UPDATE spaces SET password_hash = ? WHERE person_id = ?", (password_hash, person["id"]))
-        auth.failures(ctx, person["identifier"]).clear()  # a reset unlocks the account
-        revoke_sessions(ctx, person["id"], now)
-        notify_person(ctx, person["id"], *messages.notice(
-            person["first_name"], "Mot de passe modifié",
-            f"Votre mot de passe a été modifié le {now:%d/%m/%Y à %H:%M} (UTC). Toutes vos sessions ont été "
-            "fermées. Si ce n'est pas vous, réinitialisez-le immédiatement."), kind="password_changed")
     return m.Accepted(status="accepted", message="Your password was changed and every session was closed; "
                       "log in again with `mes login`.")
+
+
+def _set_password(ctx: ServerContext, person, password_hash: str, now: dt.datetime) -> None:
+    """The new password, every session closed, the account unlocked, the person told."""
+    ctx.store.run("UPDATE spaces SET password_hash = ? WHERE person_id = ?", (password_hash, person["id"]))
+    auth.failures(ctx, person["identifier"]).clear()  # a reset unlocks the account
+    revoke_sessions(ctx, person["id"], now)
+    notify_person(ctx, person["id"], *messages.notice(
+        person["first_name"], "Mot de passe modifié",
+        f"Votre mot de passe a été modifié le {now:%d/%m/%Y à %H:%M} (UTC). Toutes vos sessions ont été "
+        "fermées. Si ce n'est pas vous, réinitialisez-le immédiatement."), kind="password_changed")
