@@ -227,3 +227,9 @@ def test_progress_bar_respects_no_color(no_color, expected):
         assert bar._bar is not None and bar._bar.console.no_color is expected
     finally:
         bar.close()
+
+
+def test_listing_works_from_a_profile_not_created_yet(local_mes):
+    assert local_mes.ok("--profile", "later", "config", "list") == []
+    local_mes.ok("--profile", "later", "config", "set", "format", "json")
+    assert [row["profile"] for row in local_mes.ok("--profile", "later", "config", "list")] == ["later"]

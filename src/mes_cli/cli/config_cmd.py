@@ -148,14 +148,14 @@ def unset(ctx: typer.Context, key: Annotated[str, typer.Argument(help="The key t
 def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     """Every profile and its keys (secrets masked); `active` marks the profile in use."""
     from ..client.config import SECRET_KEYS, load_profiles
-    from .output import render
+    from .output import render, resolve_format
 
     app: AppContext = ctx.obj
     active = app.selected_profile
     rows = [{"profile": name, "active": name == active, "key": key, "value": MASK if key in SECRET_KEYS else value}
             for name, values in sorted(load_profiles(_home(app)).items()) for key, value in values.items()]
     # Not app.emit: that would read the active profile's format, and fail for a profile not created yet.
-    render(rows, app.output_format(fmt), app.env.stdout, ["profile", "active", "key", "value"])
+    render(rows, resolve_format(fmt, app.env), app.env.stdout, ["profile", "active", "key", "value"])
 
 
 def register(root: typer.Typer) -> None:

@@ -63,8 +63,7 @@ def write(
     from ..contract import models as m
 
     app = _app(ctx, admin_token)
-    profile = app.client.request("GET", f"/v1/admin/pros/{rpps}/conversations/{conversation_id}",
-                                 response=m.ConversationView, admin=True).profile_id
+    profile = app.client.pro_conversation(rpps, conversation_id).profile_id
     conversation = app.client.pro_write(rpps, conversation_id, m.ProMessageIn(
         body=body, attachment_ids=_uploads(app, rpps, profile, attach)))
     app.emit(conversation.messages[-1], fmt)

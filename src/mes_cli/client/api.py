@@ -406,6 +406,10 @@ class MesClient:
         return self.request("POST", f"/v1/admin/pros/{rpps}/conversations", body=request,
                             response=m.ConversationView, admin=True)
 
+    def pro_conversation(self, rpps: str, conversation_id: str) -> m.ConversationView:
+        return self.request("GET", f"/v1/admin/pros/{rpps}/conversations/{conversation_id}",
+                            response=m.ConversationView, admin=True)
+
     def pro_write(self, rpps: str, conversation_id: str, request: m.ProMessageIn) -> m.ConversationView:
         return self.request("POST", f"/v1/admin/pros/{rpps}/conversations/{conversation_id}/messages", body=request,
                             response=m.ConversationView, admin=True)
