@@ -1,6 +1,6 @@
 """Account enumeration through recover-id, reset-password and activation: by message, status or timing.
 
-Run:  python bench/enumeration.py [--requests 200] [--pool 25] [--boot 2000] [--json FILE]
+Run:  python bench/enumeration.py [--requests 200] [--pool 25] [--boot 2000] [--json FILE] [--unpadded]
 
 The reference server runs in-process (its Falcon WSGI app behind httpx.WSGITransport, as in
 tests/support/api.py), in development mode on a temporary data directory, so that the
@@ -104,13 +104,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--boot", type=int, default=2000, help="bootstrap resamples (default 2000)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the order and the bootstrap")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures and samples to FILE")
+    parser.add_argument("--unpadded", action="store_true", help="measure the work itself: no minimum answer time "
+                        "(a development server's default; a production server pads, Policy.uniform_answer_time)")
     args = parser.parse_args(argv)
     if not (1 <= args.requests <= 2000 and 1 <= args.pool <= 200 and 100 <= args.boot <= 20000):
         parser.error("--requests in [1, 2000], --pool in [1, 200], --boot in [100, 20000]")
     rng = random.Random(args.seed)
 
     root = Path(tempfile.mkdtemp(prefix="mes-bench-enum-"))
-    settings = Settings(data_dir=root / "server", dev=True)
+    settings = Settings(data_dir=root / "server", dev=True, uniform_answers=not args.unpadded)
     api = Api.start(settings, build_context(settings))
     try:
         t0 = time.perf_counter()
@@ -120,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         pending = [api.seed() for _ in range(args.pool)]
         absent = [person() for _ in range(args.pool)]  # valid identities, never seeded
         print(f"set-up: {2 * args.pool} persons seeded ({args.pool} activated) in {time.perf_counter() - t0:.1f} s; "
-              f"{args.requests} requests per endpoint and kind, pool {args.pool}, clock +16 min per round",
+              f"{args.requests} requests per endpoint and kind, pool {args.pool}, clock +16 min per round; "
+              + ("no minimum answer time" if args.unpadded else
+                 f"answers padded to {settings.policy.uniform_answer_time.total_seconds() * 1000:.0f} ms"),
               flush=True)
 
         def identity(p: dict) -> dict:

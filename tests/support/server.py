@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -21,6 +21,7 @@ class RunningServer:
     process: subprocess.Popen
     data_dir: Path
     admin_token: str = ADMIN_TOKEN
+    log: list[str] = field(default_factory=list)  # every line the server wrote on stderr, kept for scans
 
     def stop(self) -> int:
         self.process.terminate()
@@ -34,13 +35,18 @@ class RunningServer:
 def start_server(data_dir: Path, *, dev: bool = True, extra: list[str] | None = None,
                  timeout: float = 20) -> RunningServer:
     args = [sys.executable, "-m", "mes_cli", "server", "run", "--port", "0", "--data-dir", str(data_dir),
-            "--admin-token", ADMIN_TOKEN, *(["--dev"] if dev else []), *(extra or [])]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MES_")}
+            *(["--dev"] if dev else []), *(extra or [])]
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("MES_") and k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+    env["LANG"] = "C.UTF-8"  # the start line read below is English
+    env["MES_ADMIN_TOKEN"] = ADMIN_TOKEN  # as docs/security.md says: never a secret in the process arguments
     process = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
     deadline = time.monotonic() + timeout
     url = None
+    log: list[str] = []
     while time.monotonic() < deadline:
         line = process.stderr.readline()
+        log.append(line)
         if not line:
             if process.poll() is not None:
                 raise RuntimeError(f"mes server exited with {process.returncode}")
@@ -61,5 +67,5 @@ def start_server(data_dir: Path, *, dev: bool = True, extra: list[str] | None = 
     # Keep draining stderr so the server never blocks on a full pipe.
     import threading
 
-    threading.Thread(target=lambda: [None for _ in process.stderr], daemon=True).start()
-    return RunningServer(url=url, process=process, data_dir=data_dir)
+    threading.Thread(target=lambda: log.extend(process.stderr), daemon=True).start()
+    return RunningServer(url=url, process=process, data_dir=data_dir, log=log)

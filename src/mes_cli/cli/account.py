@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..i18n import _
 from .context import AppContext
 from .identity import ask_birth_date, ask_channel, ask_nir, ask_password, ask_serial
 from .options import (BirthOpt, ChannelOpt, CodeOpt, FormatOpt, NirOpt, PasswordStdinOpt, SerialOpt,
@@ -17,8 +18,6 @@ totp_app = typer.Typer(help="An authenticator app as a login channel.", no_args_
 account_app.add_typer(totp_app, name="totp")
 
 TERMS_URL = "https://www.monespacesante.fr/cgu"
-NO_CODE_HINT = ("No code? It can take a few minutes. Then ask again ({again}), or use the other channel "
-                "(--channel {other}).")
 
 
 def _app(ctx: typer.Context) -> AppContext:
@@ -55,7 +54,7 @@ def _start_enrolment(app: AppContext, code, nir, serial, birth_date):
     from ..contract import models as m
     from ..domain.codes import normalize_provisional_code
 
-    code = app.ask(code, flag="--code", prompt="Provisional code (12 characters, from your letter or e-mail)",
+    code = app.ask(code, flag="--code", prompt=_("Provisional code (12 characters, from your letter or e-mail)"),
                    check=normalize_provisional_code)
     nir = ask_nir(app, nir)
     request = m.EnrolmentRequest(code=code, nir=nir, card_serial=ask_serial(app, serial, nir),
@@ -69,13 +68,14 @@ def _confirm_contacts(app: AppContext, started, email: str | None, mobile: str |
     from ..domain.contacts import validate_email, validate_mobile
 
     current = started.contacts
-    app.say(f"Contacts on file: e-mail {current.email or '—'}, mobile {current.mobile or '—'}.")
+    app.say(_("Contacts on file: e-mail {email}, mobile {mobile}.").format(email=current.email or '—',
+                                                                            mobile=current.mobile or '—'))
     if email is None and mobile is None and app.env.interactive:
-        if not typer.confirm("Keep these contacts?", default=True, err=True):
-            email = app.ask(None, flag="--email", prompt="E-mail (empty to keep)", check=_optional(validate_email),
-                            allow_empty=True)
-            mobile = app.ask(None, flag="--mobile", prompt="Mobile (empty to keep)", check=_optional(validate_mobile),
-                             allow_empty=True)
+        if not app.yes_no(_("Keep these contacts?"), default=True):
+            email = app.ask(None, flag="--email", prompt=_("E-mail (empty to keep)"),
+                            check=_optional(validate_email), allow_empty=True)
+            mobile = app.ask(None, flag="--mobile", prompt=_("Mobile (empty to keep)"),
+                             check=_optional(validate_mobile), allow_empty=True)
     email = validate_email(email) if email else None
     mobile = validate_mobile(mobile) if mobile else None
     if email in (None, current.email) and mobile in (None, current.mobile):
@@ -83,7 +83,7 @@ def _confirm_contacts(app: AppContext, started, email: str | None, mobile: str |
     pending = app.client.change_contacts(m.ContactsChange(enrolment_id=started.enrolment_id, email=email,
                                                           mobile=mobile))
     for channel, where in pending.sent_to.items():
-        app.say(f"A verification code was sent by {channel} to {where}.")
+        app.say(_("A verification code was sent by {channel} to {where}.").format(channel=channel, where=where))
     return pending.to_verify
 
 
@@ -104,9 +104,10 @@ def _verify_contacts(app: AppContext, enrolment_id: str, to_verify: list[str], e
             waiting.append(channel)
             continue
         flag = "--email-code" if channel == "email" else "--sms-code"
-        code = app.ask(given, flag=flag, prompt=f"Code received by {channel}", check=validate_otp)
+        code = app.ask(given, flag=flag, prompt=_("Code received by {channel}").format(channel=channel),
+                       check=validate_otp)
         app.client.verify_contact(m.ContactVerification(enrolment_id=enrolment_id, channel=channel, code=code))
-        app.say(f"✓ The new {channel} contact is verified.")
+        app.say(_("✓ The new {channel} contact is verified.").format(channel=channel))
     return waiting
 
 
@@ -147,7 +148,8 @@ def activate(
                                                   resume["nir"], resume["suggestions"])
     else:
         started, identity = _start_enrolment(app, code, nir, serial, birth_date)
-        app.say(f"Hello {started.first_name} {started.last_name}: your space is {started.state}.")
+        app.say(_("Hello {first_name} {last_name}: your space is {state}.").format(
+            first_name=started.first_name, last_name=started.last_name, state=started.state))
         enrolment_id, first, last = started.enrolment_id, started.first_name, started.last_name
         nir_v, birth, suggestions = identity.nir, identity.birth_date, started.identifier_suggestions
         waiting = _confirm_contacts(app, started, email, mobile)
@@ -156,28 +158,34 @@ def activate(
         state.put({"enrolment_id": enrolment_id, "to_verify": waiting, "first_name": first, "last_name": last,
                    "birth_date": birth, "nir": nir_v, "suggestions": suggestions})
         flags = " ".join("--email-code CODE" if c == "email" else "--sms-code CODE" for c in waiting)
-        app.say(f"Run `mes activate {flags} --identifier ID --password-stdin --accept-terms` within 30 minutes "
-                "to finish.")
+        app.say(_("Run `mes activate {flags} --identifier ID --password-stdin --accept-terms` within 30 minutes "
+                  "to finish.").format(flags=flags))
         app.emit({"status": "verification_required", "to_verify": waiting}, fmt)
         return
     if not accept_terms:
-        app.confirm(f"Do you accept the terms of use of Mon espace santé ({TERMS_URL})?", False, "--accept-terms")
+        app.confirm(_("Do you accept the terms of use of Mon espace santé ({url})?").format(url=TERMS_URL), False,
+                    "--accept-terms")
     if suggestions:
-        app.say(f"Identifier: 8–100 characters among a-z 0-9 . _ - (free, for example: {', '.join(suggestions)}).")
-    identifier = app.ask(identifier, flag="--identifier", prompt="Identifier",
+        app.say(_("Identifier: 8–100 characters among a-z 0-9 . _ - (free, for example: {suggestions}).").format(
+            suggestions=', '.join(suggestions)))
+    identifier = app.ask(identifier, flag="--identifier", prompt=_("Identifier"),
                          check=lambda raw: validate_identifier(raw, nir=nir_v))
     import datetime as dt
 
     personal = PersonalData(first_name=first, last_name=last, birth_date=dt.date.fromisoformat(birth), nir=nir_v)
-    app.say("Password: at least 9 characters with a lowercase and an uppercase letter, a digit and a special "
-            "character; no name, birth date or NIR in it.")
-    password = ask_password(app, password_stdin, prompt="Password", new=True,
+    app.say(_("Password: at least 9 characters with a lowercase and an uppercase letter, a digit and a special "
+              "character; no name, birth date or NIR in it."))
+    password = ask_password(app, password_stdin, prompt=_("Password"), new=True,
                             check=lambda raw: validate_password(raw, personal))
     account = app.client.activate(m.ActivationRequest(enrolment_id=enrolment_id, identifier=identifier,
                                                       password=password, accept_terms=True))
     state.clear()
-    app.say(f"✓ Your space is active. Log in with: mes login --identifier {account.identifier}"
-            + (" (your archived data was restored)" if account.restored_archive else ""))
+    if account.restored_archive:
+        app.say(_("✓ Your space is active. Log in with: mes login --identifier {identifier} (your archived data was "
+                  "restored)").format(identifier=account.identifier))
+    else:
+        app.say(_("✓ Your space is active. Log in with: mes login --identifier {identifier}").format(
+            identifier=account.identifier))
     app.emit(account, fmt)
 
 
@@ -194,12 +202,13 @@ def oppose(
     """Refuse the creation of your space; you get a receipt (you may still activate later)."""
     app = _app(ctx)
     started, _identity = _start_enrolment(app, code, nir, serial, birth_date)
-    app.confirm(f"Oppose the creation of the space of {started.first_name} {started.last_name}?", yes)
+    app.confirm(_("Oppose the creation of the space of {first_name} {last_name}?").format(
+        first_name=started.first_name, last_name=started.last_name), yes)
     result = app.client.oppose(started.enrolment_id)
     if receipt is not None:
         _write_new_file(receipt, f"{result.statement}\nTitulaire : {result.person}\n")
-        app.say(f"Receipt saved to {receipt}.")
-    app.say(f"✓ Opposition recorded, reference {result.reference}.")
+        app.say(_("Receipt saved to {path}.").format(path=receipt))
+    app.say(_("✓ Opposition recorded, reference {reference}.").format(reference=result.reference))
     app.emit(result, fmt)
 
 
@@ -211,7 +220,7 @@ def _write_new_file(path: Path, text: str) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise MesError("VALIDATION_ERROR", f"{path} already exists; choose another file name.",
+        raise MesError("VALIDATION_ERROR", _("{path} already exists; choose another file name.").format(path=path),
                        {"field": "receipt"}) from None
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
@@ -243,34 +252,38 @@ def login(
     if code is not None and identifier is None:
         pending = state.get()
         if not pending:
-            raise MesError("LOGIN_EXPIRED", "No login is waiting for a code; start with "
-                           "`mes login --identifier ID --password-stdin`.")
+            raise MesError("LOGIN_EXPIRED", _("No login is waiting for a code; start with "
+                                             "`mes login --identifier ID --password-stdin`."))
         _complete_login(app, pending["login_id"], validate_otp(code), fmt)
         state.clear()
         return
     if channel not in ("email", "sms", "totp"):
-        raise MesError("INVALID_CHANNEL", f"Unknown channel {channel!r}; use email, sms or totp.", {"field": "channel"})
-    identifier = app.ask(identifier, flag="--identifier", prompt="Identifier")
+        raise MesError("INVALID_CHANNEL", _("Unknown channel {channel!r}; use email, sms or totp.").format(
+            channel=channel), {"field": "channel"})
+    identifier = app.ask(identifier, flag="--identifier", prompt=_("Identifier"))
     password = ask_password(app, password_stdin)
     started = app.client.start_login(m.LoginRequest(identifier=identifier, password=password, channel=channel))
     if channel == "totp":
         code = code or _totp_now(app)
-        code = app.ask(code, flag="--code", prompt="Code shown by your authenticator app", check=validate_otp)
+        code = app.ask(code, flag="--code", prompt=_("Code shown by your authenticator app"), check=validate_otp)
         _complete_login(app, started.login_id, code, fmt)
         return
     other = "sms" if channel == "email" else "email"
-    app.say(f"A 6-digit code was sent by {channel} to {started.sent_to}; it is valid 10 minutes.")
+    app.say(_("A 6-digit code was sent by {channel} to {sent_to}; it is valid 10 minutes.").format(
+        channel=channel, sent_to=started.sent_to))
     if not app.env.interactive:
         state.put({"login_id": started.login_id, "identifier": identifier,
                    "expires_at": started.expires_at.isoformat()})
-        app.say("Complete with: mes login --code CODE   "
-                + NO_CODE_HINT.format(again="mes login again", other=other))
+        app.say(_("Complete with: mes login --code CODE") + "   "
+                + _("No code? It can take a few minutes. Then ask again (mes login again), or use the other "
+                    "channel (--channel {other}).").format(other=other))
         app.emit({"status": "code_sent", "channel": channel, "sent_to": started.sent_to,
                   "expires_at": started.expires_at}, fmt)
         return
-    app.say(NO_CODE_HINT.format(again="Ctrl-C, then mes login", other=other))
+    app.say(_("No code? It can take a few minutes. Then ask again (Ctrl-C, then mes login), or use the other "
+              "channel (--channel {other}).").format(other=other))
     while True:  # on a terminal, a mistyped code is asked again while attempts remain
-        code = app.ask(None, flag="--code", prompt="Code", check=validate_otp)
+        code = app.ask(None, flag="--code", prompt=_("Code"), check=validate_otp)
         try:
             return _complete_login(app, started.login_id, code, fmt)
         except MesError as exc:
@@ -292,8 +305,9 @@ def _complete_login(app: AppContext, login_id: str, code: str, fmt: str | None) 
     session = app.client.complete_login(login_id, code)
     app.session_file().put({"token": session.token, "identifier": session.identifier,
                             "expires_at": session.expires_at.isoformat()})
-    app.say(f"✓ Logged in as {session.identifier} on {app.config.display_target} until "
-            f"{session.expires_at:%d/%m/%Y %H:%M} UTC (2 hours idle at most).")
+    app.say(_("✓ Logged in as {identifier} on {server} until {expires_at:%d/%m/%Y %H:%M} UTC (2 hours idle at "
+              "most).").format(identifier=session.identifier, server=app.config.display_target,
+                               expires_at=session.expires_at))
     app.emit({"status": "logged_in", "identifier": session.identifier, "expires_at": session.expires_at}, fmt)
 
 
@@ -304,15 +318,15 @@ def logout(ctx: typer.Context) -> None:
     app = _app(ctx)
     stored = app.session_file().get()
     if not stored and not app.env.get("MES_TOKEN"):
-        app.say("You were not logged in on this server.")
+        app.say(_("You were not logged in on this server."))
         return
     try:
         app.client.logout()
-        app.say("✓ Logged out; the session is revoked on the server.")
+        app.say(_("✓ Logged out; the session is revoked on the server."))
     except MesError as exc:
         if exc.code not in ("SESSION_EXPIRED", "AUTH_REQUIRED"):
             raise
-        app.say("The session had already expired; forgotten here too.")
+        app.say(_("The session had already expired; forgotten here too."))
     finally:
         app.session_file().clear()
 
@@ -384,26 +398,26 @@ def reset_password(
         app.say(started.message)
         state.put({"reset_id": started.reset_id, "channel": channel})
         if not app.env.interactive:
-            app.say("Then: mes reset-password " + ("--token LINK" if channel == "email" else "--code CODE")
-                    + " --password-stdin")
+            app.say(_("Then: mes reset-password --token LINK --password-stdin") if channel == "email"
+                    else _("Then: mes reset-password --code CODE --password-stdin"))
             app.emit(started, fmt)
             return
         if channel == "email":
-            token = app.ask(None, flag="--token", prompt="Paste the link from the e-mail")
+            token = app.ask(None, flag="--token", prompt=_("Paste the link from the e-mail"))
         else:
-            code = app.ask(None, flag="--code", prompt="Code received by SMS", check=validate_otp)
+            code = app.ask(None, flag="--code", prompt=_("Code received by SMS"), check=validate_otp)
     request = m.PasswordResetCompletion(new_password="")
     if token is not None:
         request.token = _token_from(token)
     else:
         pending = state.get()
         if not pending:
-            raise MesError("RESET_EXPIRED", "No SMS reset is waiting here; start with `mes reset-password --channel "
-                           "sms`.")
+            raise MesError("RESET_EXPIRED", _("No SMS reset is waiting here; start with `mes reset-password "
+                                             "--channel sms`."))
         request.reset_id, request.code = pending["reset_id"], validate_otp(code)
-    app.say("New password: at least 9 characters with a lowercase and an uppercase letter, a digit and a special "
-            "character.")
-    request.new_password = ask_password(app, password_stdin, prompt="New password", new=True,
+    app.say(_("New password: at least 9 characters with a lowercase and an uppercase letter, a digit and a "
+              "special character."))
+    request.new_password = ask_password(app, password_stdin, prompt=_("New password"), new=True,
                                         check=lambda raw: validate_password(raw))
     answer = app.client.complete_reset(request)
     state.clear()
@@ -426,12 +440,12 @@ def close(
 ) -> None:
     """Close your space (password required); reopen it later with a new activation."""
     app = _app(ctx)
-    what = "and have its data deleted within 3 months" if delete_data else "(data archived for 10 years)"
-    app.confirm(f"Close your space {what}?", yes)
+    app.confirm(_("Close your space and have its data deleted within 3 months?") if delete_data
+                else _("Close your space (data archived for 10 years)?"), yes)
     password = ask_password(app, password_stdin)
     closed = app.client.close_account(password, delete_data)
     app.session_file().clear()
-    app.say("✓ Your space is closed. To reopen it: `mes new-code`, then `mes activate`.")
+    app.say(_("✓ Your space is closed. To reopen it: `mes new-code`, then `mes activate`."))
     app.emit(closed, fmt)
 
 
@@ -444,11 +458,11 @@ def totp_enable(ctx: typer.Context, code: CodeOpt = None, fmt: FormatOpt = None)
     enrolment = app.client.totp_enable()
     app.emit(enrolment, fmt)
     if code is None and not app.env.interactive:
-        app.say("Add the secret to your app, then run: mes account totp confirm --code CODE")
+        app.say(_("Add the secret to your app, then run: mes account totp confirm --code CODE"))
         return
-    code = app.ask(code, flag="--code", prompt="Code shown by the app", check=validate_otp)
+    code = app.ask(code, flag="--code", prompt=_("Code shown by the app"), check=validate_otp)
     app.client.totp_confirm(code)
-    app.say("✓ Authenticator enrolled: log in with --channel totp.")
+    app.say(_("✓ Authenticator enrolled: log in with --channel totp."))
 
 
 @totp_app.command("confirm")
@@ -457,9 +471,9 @@ def totp_confirm(ctx: typer.Context, code: CodeOpt = None, fmt: FormatOpt = None
     from ..domain.codes import validate_otp
 
     app = _app(ctx)
-    code = app.ask(code, flag="--code", prompt="Code shown by the app", check=validate_otp)
+    code = app.ask(code, flag="--code", prompt=_("Code shown by the app"), check=validate_otp)
     app.emit(app.client.totp_confirm(code), fmt)
-    app.say("✓ Authenticator enrolled: log in with --channel totp.")
+    app.say(_("✓ Authenticator enrolled: log in with --channel totp."))
 
 
 @totp_app.command("disable")
@@ -467,7 +481,7 @@ def totp_disable(ctx: typer.Context, password_stdin: PasswordStdinOpt = False, f
     """Remove the authenticator app (password required)."""
     app = _app(ctx)
     app.emit(app.client.totp_disable(ask_password(app, password_stdin)), fmt)
-    app.say("✓ Authenticator removed.")
+    app.say(_("✓ Authenticator removed."))
 
 
 def register(root: typer.Typer) -> None:

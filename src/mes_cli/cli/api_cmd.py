@@ -16,6 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..i18n import _
 from .context import AppContext
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -30,15 +31,16 @@ def parse_field(item: str) -> tuple[str, object]:
 
     at = item.find("=")
     if at <= 0 or (item[at - 1] == ":" and at == 1):
-        raise MesError("VALIDATION_ERROR", f"--field takes key=value or key:=json, not {item!r}.", {"field": "field"})
+        raise MesError("VALIDATION_ERROR", _("--field takes key=value or key:=json, not {item!r}.").format(item=item),
+                       {"field": "field"})
     raw = item[at - 1] == ":"
     key, value = (item[:at - 1] if raw else item[:at]), item[at + 1:]
     if raw:
         try:
             return key, json.loads(value)
         except ValueError as exc:
-            raise MesError("VALIDATION_ERROR", f"--field {key}:= is not valid JSON ({exc}).",
-                           {"field": "field"}) from None
+            raise MesError("VALIDATION_ERROR", _("--field {key}:= is not valid JSON ({error}).").format(
+                key=key, error=exc), {"field": "field"}) from None
     return key, typed(value)
 
 
@@ -79,17 +81,18 @@ def api(
     app: AppContext = ctx.obj
     method = method.upper()
     if method not in METHODS:
-        raise MesError("VALIDATION_ERROR", f"Unknown method {method!r}; use one of {', '.join(METHODS)}.",
-                       {"field": "method"})
+        raise MesError("VALIDATION_ERROR", _("Unknown method {method!r}; use one of {methods}.").format(
+            method=method, methods=', '.join(METHODS)), {"field": "method"})
     if not path.startswith("/"):
         path = "/" + path
     if field and input_:
-        raise MesError("VALIDATION_ERROR", "Use --field or --input, not both.", {"field": "input"})
+        raise MesError("VALIDATION_ERROR", _("Use --field or --input, not both."), {"field": "input"})
     headers: dict[str, str] = {}
     for item in header or []:
         name, sep, value = item.partition(":")
         if not sep or not name.strip():
-            raise MesError("VALIDATION_ERROR", f"--header takes NAME:VALUE, not {item!r}.", {"field": "header"})
+            raise MesError("VALIDATION_ERROR", _("--header takes NAME:VALUE, not {item!r}.").format(item=item),
+                           {"field": "header"})
         headers[name.strip()] = value.strip()
     content: bytes | None = None
     if field:
@@ -118,8 +121,8 @@ def _read_input(app: AppContext, source: str) -> bytes:
     try:
         return Path(source).expanduser().read_bytes()
     except OSError as exc:
-        raise MesError("VALIDATION_ERROR", f"Cannot read --input {source}: {exc.strerror}.",
-                       {"field": "input"}) from None
+        raise MesError("VALIDATION_ERROR", _("Cannot read --input {source}: {reason}.").format(
+            source=source, reason=exc.strerror), {"field": "input"}) from None
 
 
 def _print(app: AppContext, reply) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import __version__
+from .. import __version__, i18n
 from .completion import complete_child
 from .env import Env
 
@@ -21,7 +21,8 @@ EPILOG = (
     "Exit codes: 0 ok · 1 error · 2 usage · 3 network/timeout · 4 authentication required or expired · "
     "5 partial failure · 6 rejected input · 7 not found · 8 conflict · 9 rate limited · 130 interrupted.  "
     "Environment: MES_HOME, MES_PROFILE, MES_API_URL, MES_TOKEN, MES_FORMAT, MES_FOR, MES_ADMIN_TOKEN, "
-    "MES_TOTP_SECRET, MES_SERVER_DATA, MES_TIMEOUT, MES_MAX_ATTEMPTS, MES_DEBUG=api, NO_COLOR, CI.  "
+    "MES_TOTP_SECRET, MES_SERVER_DATA, MES_TIMEOUT, MES_MAX_ATTEMPTS, MES_DEBUG=api, NO_COLOR, CI, "
+    "LANGUAGE/LC_ALL/LC_MESSAGES/LANG.  "
     "Precedence: flag > environment > config profile (mes config path) > default."
 )
 
@@ -36,6 +37,15 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _check_language(value: str | None) -> str | None:
+    """``--lang`` was already applied by ``run()`` (before the help texts were built); this refuses bad values."""
+    if value is not None and i18n.parse(value) is None:
+        from ..i18n import _
+
+        raise typer.BadParameter(_("'{value}' is not a language mes speaks; use en or fr.").format(value=value))
+    return value
 
 
 def _version(value: bool) -> None:
@@ -61,6 +71,8 @@ def root(
                        help="Give up on a request after this long [env MES_TIMEOUT; default 30]")] = None,
     for_child: Annotated[Optional[str], typer.Option("--for", metavar="CHILD", autocompletion=complete_child,
                          help="Act on an attached child's profile (name or id) [env MES_FOR]")] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", metavar="en|fr", callback=_check_language, is_eager=True,
+                    help="Language of messages and help [env LANGUAGE, LC_ALL, LC_MESSAGES, LANG; default en]")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                        help="Print the version and exit")] = False,
 ) -> None:
@@ -97,12 +109,35 @@ _register()
 
 def run(args: list[str] | None = None, env: Env | None = None) -> int:
     """Runs ``mes`` with args and returns the exit code; the one error boundary."""
-    from ..contract.errors import MesError
-    from .errors import INTERRUPTED, describe, exit_status
-
     env = env or Env()
+    argv = args if args is not None else sys.argv[1:]
+    language = i18n.use(requested_language(argv) or i18n.from_environment(env.vars))
+    try:
+        return _run(args, env, debug="--debug" in argv)
+    finally:
+        i18n.restore(language)
+
+
+def requested_language(argv: list[str]) -> str | None:
+    """The language ``--lang`` asks for, read before click parses anything: help texts need it first."""
+    for position, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg.startswith("--lang="):
+            return i18n.parse(arg.partition("=")[2])
+        if arg == "--lang" and position + 1 < len(argv):
+            return i18n.parse(argv[position + 1])
+    return None
+
+
+def _run(args: list[str] | None, env: Env, *, debug: bool) -> int:
+    from ..contract.errors import MesError
+    from ..i18n import _
+    from .errors import INTERRUPTED, describe, exit_status
+    from .localize import localize, usage_error
+
     command = typer.main.get_command(app)
-    debug = "--debug" in (args if args is not None else sys.argv[1:])
+    localize(command)
     try:
         code = command.main(args=args, prog_name="mes", standalone_mode=False, obj=env)
         return code if isinstance(code, int) else 0  # typer.Exit(n) comes back as a return value
@@ -112,16 +147,16 @@ def run(args: list[str] | None = None, env: Env | None = None) -> int:
     except typer.Exit as exc:
         return exc.exit_code
     except typer.TyperException as exc:  # usage errors (typer ≥ 0.29 vendors click under it)
-        show = getattr(exc, "show", None)
-        show(file=env.stderr) if show else env.stderr.write(f"Error: {exc.format_message()}\n")
+        env.stderr.write(usage_error(exc))
         return exc.exit_code
     except (KeyboardInterrupt, typer.Abort):
-        env.stderr.write("Interrupted; nothing was left half done.\n")
+        env.stderr.write(_("Interrupted; nothing was left half done.") + "\n")
         return INTERRUPTED
     except Exception as exc:  # the boundary: never a traceback unless --debug
         if debug:
             raise
-        env.stderr.write(f"Error: unexpected {type(exc).__name__}; run again with --debug for details.\n")
+        env.stderr.write(_("Error: unexpected {kind}; run again with --debug for details.").format(
+            kind=type(exc).__name__) + "\n")
         return 1
 
 

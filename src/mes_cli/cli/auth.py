@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import _
 from .context import AppContext
 from .options import FormatOpt
 
@@ -19,21 +20,23 @@ def _session(app: AppContext) -> dict:
 
     from ..contract.errors import MesError
 
-    where = f"{app.config.display_target} (profile {app.config.profile})"
     explicit = app.env.get("MES_TOKEN")
     if explicit:
         return {"token": explicit, "identifier": None, "expires_at": None, "source": "MES_TOKEN"}
     stored = app.session_file().get()
     if not stored or not stored.get("token"):
-        raise MesError("NOT_LOGGED_IN", f"Not logged in on {where}; run `mes login`.")
+        raise MesError("NOT_LOGGED_IN", _("Not logged in on {server} (profile {profile}); run `mes login`.").format(
+            server=app.config.display_target, profile=app.config.profile))
     expires = stored.get("expires_at")
     if expires:
         when = dt.datetime.fromisoformat(expires)
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.timezone.utc)
         if when <= dt.datetime.now(dt.timezone.utc):
-            raise MesError("SESSION_EXPIRED", f"The session of {stored.get('identifier')} on {where} expired at "
-                           f"{when:%d/%m/%Y %H:%M} UTC; run `mes login`.")
+            raise MesError("SESSION_EXPIRED", _("The session of {identifier} on {server} (profile {profile}) expired "
+                                                "at {when:%d/%m/%Y %H:%M} UTC; run `mes login`.").format(
+                identifier=stored.get('identifier'), server=app.config.display_target, profile=app.config.profile,
+                when=when))
     return {**stored, "source": "session file"}
 
 
@@ -61,9 +64,16 @@ def status(
         raise
     if quiet:
         return
-    who = session.get("identifier") or "the MES_TOKEN session"
-    until = f" until {session['expires_at']}" if session.get("expires_at") else ""
-    app.say(f"✓ Logged in as {who} on {app.config.display_target} (profile {app.config.profile}){until}.")
+    who, until = session.get("identifier"), session.get("expires_at")
+    if who and until:
+        message = _("✓ Logged in as {who} on {server} (profile {profile}) until {until}.")
+    elif who:
+        message = _("✓ Logged in as {who} on {server} (profile {profile}).")
+    elif until:
+        message = _("✓ Logged in as the MES_TOKEN session on {server} (profile {profile}) until {until}.")
+    else:
+        message = _("✓ Logged in as the MES_TOKEN session on {server} (profile {profile}).")
+    app.say(message.format(who=who, server=app.config.display_target, profile=app.config.profile, until=until))
     app.emit({"logged_in": True, "identifier": session.get("identifier"), "server": app.config.display_target,
               "profile": app.config.profile, "expires_at": session.get("expires_at"),
               **({"idle_expires_at": session["idle_expires_at"]} if "idle_expires_at" in session else {}),

@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..i18n import _
 from .completion import complete_child
 from .context import AppContext
 from .options import FormatOpt, YesOpt
@@ -46,13 +47,13 @@ def link(
     from ..domain.dates import parse_birth_date
 
     app = _app(ctx)
-    code = app.ask(code, flag="--code", prompt="The child's provisional code", check=normalize_provisional_code)
-    birth = app.ask(birth_date, flag="--birth-date", prompt="The child's date of birth (DD/MM/YYYY)",
+    code = app.ask(code, flag="--code", prompt=_("The child's provisional code"), check=normalize_provisional_code)
+    birth = app.ask(birth_date, flag="--birth-date", prompt=_("The child's date of birth (DD/MM/YYYY)"),
                     check=lambda raw: parse_birth_date(raw).isoformat())
     if not certify:
-        app.confirm("Do you certify that you are this child's legal representative?", False, "--certify")
+        app.confirm(_("Do you certify that you are this child's legal representative?"), False, "--certify")
     child = app.client.link_child(m.LinkRequest(code=code, birth_date=birth, certify_legal_representative=True))
-    app.say(f"✓ {child.first_name}'s profile is attached; act on it with --for {child.first_name}.")
+    app.say(_("✓ {name}'s profile is attached; act on it with --for {name}.").format(name=child.first_name))
     app.emit(child, fmt)
 
 
@@ -66,8 +67,8 @@ def share(
     """Invite the other parent to share a child's profile (valid 7 days)."""
     app = _app(ctx)
     invitation = app.client.share_child(app.resolve_child(child).profile_id, with_)
-    app.say(f"✓ invitation {invitation.id} sent to {invitation.to_name}; valid until "
-            f"{invitation.expires_at:%d/%m/%Y}.")
+    app.say(_("✓ invitation {id} sent to {name}; valid until {date:%d/%m/%Y}.").format(
+        id=invitation.id, name=invitation.to_name, date=invitation.expires_at))
     app.emit(invitation, fmt)
 
 
@@ -84,7 +85,7 @@ def accept(ctx: typer.Context, invitation_id: Annotated[str, typer.Argument(help
     """Accept an invitation to share a child's profile."""
     app = _app(ctx)
     invitation = app.client.answer_invitation(invitation_id, True)
-    app.say(f"✓ you now share {invitation.child}'s profile.")
+    app.say(_("✓ you now share {child}'s profile.").format(child=invitation.child))
     app.emit(invitation, fmt)
 
 
@@ -101,9 +102,10 @@ def unlink(ctx: typer.Context, child: ChildArg, yes: YesOpt = False) -> None:
     """Detach a child's profile from your space (the other caregivers keep it)."""
     app = _app(ctx)
     target = app.resolve_child(child)
-    app.confirm(f"Detach {target.first_name} {target.last_name}'s profile from your space?", yes)
+    app.confirm(_("Detach {first_name} {last_name}'s profile from your space?").format(
+        first_name=target.first_name, last_name=target.last_name), yes)
     app.client.unlink_child(target.profile_id)
-    app.say(f"✓ {target.first_name}'s profile is no longer attached to your space.")
+    app.say(_("✓ {name}'s profile is no longer attached to your space.").format(name=target.first_name))
 
 
 def register(root: typer.Typer) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..i18n import _
 from .context import AppContext
 from .options import FormatOpt
 
@@ -39,8 +40,8 @@ def _check_key(key: str) -> str:
     from ..contract.errors import MesError
 
     if key not in PROFILE_KEYS:
-        raise MesError("VALIDATION_ERROR", f"Unknown config key {key!r}; use one of {', '.join(PROFILE_KEYS)}.",
-                       {"field": "key"})
+        raise MesError("VALIDATION_ERROR", _("Unknown config key {key!r}; use one of {keys}.").format(
+            key=key, keys=', '.join(PROFILE_KEYS)), {"field": "key"})
     return key
 
 
@@ -56,15 +57,16 @@ def _typed(key: str, value: str):
         from .output import FORMATS
 
         if value not in FORMATS:
-            raise MesError("VALIDATION_ERROR", f"format must be one of {', '.join(FORMATS)}, not {value!r}.",
-                           {"field": "format"})
+            raise MesError("VALIDATION_ERROR", _("format must be one of {formats}, not {value!r}.").format(
+                formats=', '.join(FORMATS), value=value), {"field": "format"})
         return value
     if key == "timeout":
         from ..client.config import _number
 
         return float(_number(value, "timeout"))
     if not value:
-        raise MesError("VALIDATION_ERROR", f"{key} cannot be empty; use `mes config unset {key}`.", {"field": key})
+        raise MesError("VALIDATION_ERROR", _("{key} cannot be empty; use `mes config unset {key}`.").format(key=key),
+                       {"field": key})
     return value
 
 
@@ -89,7 +91,8 @@ def get(
     name = app.selected_profile
     value = load_profiles(_home(app)).get(name, {}).get(_check_key(key))
     if value is None:
-        raise MesError("NOT_FOUND", f"{key} is not set in profile {name!r}.", {"field": key})
+        raise MesError("NOT_FOUND", _("{key} is not set in profile {name!r}.").format(key=key, name=name),
+                       {"field": key})
     app.env.stdout.write(f"{MASK if key in SECRET_KEYS and not reveal else value}\n")
 
 
@@ -107,15 +110,15 @@ def set_(
     app: AppContext = ctx.obj
     _check_key(key)
     if key in SECRET_KEYS and value is not None:
-        raise MesError("INPUT_REQUIRED", f"{key} is a secret: give it with --value-stdin, never in argv.",
-                       {"flag": "--value-stdin"})
+        raise MesError("INPUT_REQUIRED", _("{key} is a secret: give it with --value-stdin, never in argv.").format(
+            key=key), {"flag": "--value-stdin"})
     if value_stdin:
         if value is not None:
-            raise MesError("INPUT_REQUIRED", "Give the value either as an argument or with --value-stdin, not both.",
-                           {"flag": "--value-stdin"})
+            raise MesError("INPUT_REQUIRED", _("Give the value either as an argument or with --value-stdin, not "
+                                              "both."), {"flag": "--value-stdin"})
         value = app.read_secret_stdin("value")
     if value is None:
-        raise MesError("INPUT_REQUIRED", f"Missing the value of {key} (argument, or --value-stdin).",
+        raise MesError("INPUT_REQUIRED", _("Missing the value of {key} (argument, or --value-stdin).").format(key=key),
                        {"flag": "VALUE"})
     name = app.selected_profile
     home = _home(app)
@@ -123,9 +126,10 @@ def set_(
     profiles.setdefault(name, {})[key] = _typed(key, value)
     written = save_profiles(home, profiles)
     shown = MASK if key in SECRET_KEYS else profiles[name][key]
-    app.say(f"✓ {key} = {shown} in profile {name!r} ({written}).")
+    app.say(_("✓ {key} = {value} in profile {name!r} ({path}).").format(key=key, value=shown, name=name,
+                                                                         path=written))
     if key in SECRET_KEYS:
-        app.say("  Stored in plain text (file mode 0600); MES_ADMIN_TOKEN in the environment avoids that.")
+        app.say("  " + _("Stored in plain text (file mode 0600); MES_ADMIN_TOKEN in the environment avoids that."))
 
 
 def unset(ctx: typer.Context, key: Annotated[str, typer.Argument(help="The key to remove")]) -> None:
@@ -137,12 +141,12 @@ def unset(ctx: typer.Context, key: Annotated[str, typer.Argument(help="The key t
     name, home = app.selected_profile, _home(app)
     profiles = load_profiles(home)
     if profiles.get(name, {}).pop(key, None) is None:
-        app.say(f"{key} was not set in profile {name!r}.")
+        app.say(_("{key} was not set in profile {name!r}.").format(key=key, name=name))
         return
     if not profiles[name]:
         del profiles[name]
     save_profiles(home, profiles)
-    app.say(f"✓ {key} removed from profile {name!r}.")
+    app.say(_("✓ {key} removed from profile {name!r}.").format(key=key, name=name))
 
 
 def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:

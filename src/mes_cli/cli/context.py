@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..contract.errors import MesError
+from ..i18n import _
 from .env import Env
 
 
@@ -99,10 +100,12 @@ class AppContext:
                    or wanted in (fold(c.first_name), fold(f"{c.first_name} {c.last_name}"))]
         if len(matches) == 1:
             return matches[0]
-        names = ", ".join(f"{c.first_name} {c.last_name} ({c.profile_id})" for c in attached) or "none"
-        reason = "several attached profiles match" if matches else "no attached profile matches"
-        raise MesError("PROFILE_NOT_FOUND", f"{reason} {name_or_id!r}; attached: {names}. "
-                       "See `mes children list`.", {"field": "for"})
+        names = ", ".join(f"{c.first_name} {c.last_name} ({c.profile_id})" for c in attached) or _("none")
+        if matches:
+            message = _("several attached profiles match {name!r}; attached: {names}. See `mes children list`.")
+        else:
+            message = _("no attached profile matches {name!r}; attached: {names}. See `mes children list`.")
+        raise MesError("PROFILE_NOT_FOUND", message.format(name=name_or_id, names=names), {"field": "for"})
 
     def profile(self) -> str:
         """The profile commands act on: yours, or a child's with --for / MES_FOR (said on stderr)."""
@@ -112,7 +115,8 @@ class AppContext:
                 self._profile = "me"
             else:
                 child = self.resolve_child(wanted)
-                self.say(f"Profile of {child.first_name} {child.last_name} ({child.profile_id})")
+                self.say(_("Profile of {first_name} {last_name} ({profile_id})").format(
+                    first_name=child.first_name, last_name=child.last_name, profile_id=child.profile_id))
                 self._profile = child.profile_id
         return self._profile
 
@@ -153,14 +157,15 @@ class AppContext:
         if value is not None:
             return check(value) if check else value
         if not self.env.interactive:
-            raise MesError("INPUT_REQUIRED", f"Missing {flag}: there is no terminal to ask on "
-                           "(stdin is not a TTY, or CI is set).", {"flag": flag})
+            raise MesError("INPUT_REQUIRED", _("Missing {flag}: there is no terminal to ask on "
+                                              "(stdin is not a TTY, or CI is set).").format(flag=flag), {"flag": flag})
         import typer
 
         if help:
             self.say(help)
         while True:
-            answer = typer.prompt(prompt, hide_input=secret, confirmation_prompt=confirm, err=True,
+            answer = typer.prompt(prompt, hide_input=secret,
+                                  confirmation_prompt=_("Repeat for confirmation") if confirm else False, err=True,
                                   default="" if allow_empty else None, show_default=False).strip()
             if check is None:
                 return answer
@@ -170,22 +175,33 @@ class AppContext:
                 self.say(f"  ✗ {exc.message}")
 
     def confirm(self, question: str, yes: bool, flag: str = "--yes") -> None:
+        """Goes on with ``--yes`` or a yes on the terminal; stops (exit 130) otherwise."""
         if yes:
             return
         if not self.env.interactive:
-            raise MesError("INPUT_REQUIRED", f"Confirmation needed: add {flag} to proceed without a terminal.",
-                           {"flag": flag})
+            raise MesError("INPUT_REQUIRED", _("Confirmation needed: add {flag} to proceed without a terminal.").format(
+                flag=flag), {"flag": flag})
+        if not self.yes_no(question, default=False):
+            import typer
+
+            raise typer.Abort()
+
+    def yes_no(self, question: str, default: bool) -> bool:
+        """A yes/no question on the terminal, answered in the user's language (o/oui in French) or English."""
         import typer
 
-        if not typer.confirm(question, default=False, err=True):
-            raise typer.Abort()
+        hint = _("[Y/n]") if default else _("[y/N]")
+        answer = typer.prompt(f"{question} {hint}", default="", show_default=False, err=True).strip().lower()
+        if not answer:
+            return default
+        return answer in {"y", "yes", _("yes"), _("yes")[:1]}
 
     def read_secret_stdin(self, what: str = "password") -> str:
         line = self.env.stdin.readline()
         value = line.rstrip("\r\n")
         if not value:
-            raise MesError("INPUT_REQUIRED", f"--{what}-stdin was given but standard input is empty.",
-                           {"flag": f"--{what}-stdin"})
+            raise MesError("INPUT_REQUIRED", _("{flag} was given but standard input is empty.").format(
+                flag=f"--{what}-stdin"), {"flag": f"--{what}-stdin"})
         return value
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ..i18n import _, current
 from .context import AppContext
 from .env import Env
 
@@ -37,13 +38,14 @@ class Scenario:
         variables = {"MES_HOME": str(self.home), "MES_FORMAT": "json" if data else "table", "MES_API_URL": "local"}
         env = Env(stdin=io.StringIO(stdin), stdout=captured, stderr=errors, vars=variables,
                   stdin_is_tty=False, stdout_is_tty=False)
-        status = run(["--api-url", "local", *args], env)
+        status = run(["--api-url", "local", "--lang", current(), *args], env)  # the steps speak the demo's language
         for line in errors.getvalue().splitlines():
             self.out.write(f"  {line}\n")
         if status != 0:
             from ..contract.errors import MesError
 
-            raise MesError("STEP_FAILED", f"The demo step `{shown}` failed (exit {status}).")
+            raise MesError("STEP_FAILED", _("The demo step `{step}` failed (exit {status}).").format(
+                step=shown, status=status))
         if not data:
             self.out.write("".join(f"  {line}\n" for line in captured.getvalue().splitlines()))
             return None
@@ -80,66 +82,66 @@ def demo(
     home = home or Path(tempfile.mkdtemp(prefix="mes-demo-"))
     s = Scenario(app, home)
     out = app.env.stdout
-    out.write(f"mes demo — a fresh embedded server in {home}\n(each step is a command you can type yourself "
-              f"with MES_HOME={home})\n")
+    out.write(_("mes demo — a fresh embedded server in {home}\n(each step is a command you can type yourself "
+                "with MES_HOME={home})").format(home=home) + "\n")
 
-    s.title(1, "The Assurance Maladie registers a few insured persons; each gets a letter with a provisional code")
+    s.title(1, _("The Assurance Maladie registers a few insured persons; each gets a letter with a provisional code"))
     persons = s.run(["server", "seed", "--demo"], data=True)
     jeanne = next(p for p in persons if p["first_name"] == "Jeanne")
 
-    s.title(2, "Jeanne reads her letter (in the outbox: every e-mail, SMS and letter the server sends)")
+    s.title(2, _("Jeanne reads her letter (in the outbox: every e-mail, SMS and letter the server sends)"))
     letter = s.run(["outbox", "--to", jeanne["nir"], "--last"], data=True)
 
-    s.title(3, "She activates her space: code + NIR + Carte Vitale serial + date of birth, identifier, password")
+    s.title(3, _("She activates her space: code + NIR + Carte Vitale serial + date of birth, identifier, password"))
     password = f"Demo-{secrets.token_hex(3)}-Xy9!"
     s.run(["activate", "--code", letter["code"], "--nir", jeanne["nir"], "--serial", jeanne["card_serial"],
            "--birth-date", jeanne["birth_date"], "--identifier", "jeanne.martin.demo", "--password-stdin",
            "--accept-terms"], stdin=password + "\n", shown_stdin="echo \"$PASSWORD\"")
 
-    s.title(4, "She logs in: password, then a one-time code sent by e-mail")
+    s.title(4, _("She logs in: password, then a one-time code sent by e-mail"))
     s.run(["login", "--identifier", "jeanne.martin.demo", "--password-stdin", "--channel", "email"],
           stdin=password + "\n", shown_stdin="echo \"$PASSWORD\"")
     code_mail = s.run(["outbox", "--to", jeanne["email"], "--last"], data=True)
     s.run(["login", "--code", code_mail["code"]])
 
-    s.title(5, "Who is logged in, on which server, until when")
+    s.title(5, _("Who is logged in, on which server, until when"))
     s.run(["whoami"])
 
-    s.title(6, "She uploads a folder of scanned records (types judged from content; re-running skips what is there)")
+    s.title(6, _("She uploads a folder of scanned records (types judged from content; re-running skips what is there)"))
     scans = _sample_scans(home / "scans")
     s.run(["docs", "upload", str(scans), "--recursive", "--category", "CPT_REND", "--date", "14/10/2026"])
     s.run(["docs", "list"])
 
-    s.title(7, "She fills in her medical profile")
+    s.title(7, _("She fills in her medical profile"))
     s.run(["profile", "add", "allergy", "--substance", "Pénicilline", "--reaction", "urticaire", "--severity",
            "moderate"])
     s.run(["profile", "add", "measure", "--kind", "blood-pressure", "--systolic", "125", "--diastolic", "80"])
     s.run(["profile", "show"])
 
-    s.title(8, "Her vaccination booklet, and what the official calendar says is due")
+    s.title(8, _("Her vaccination booklet, and what the official calendar says is due"))
     s.run(["vaccins", "add", "--vaccine", "Repevax", "--date", "14/05/2010", "--dose", "booster"])
     s.run(["vaccins", "reminders", "--ics", str(home / "rappels.ics")])
 
     leo = next(p for p in persons if p["first_name"] == "Léo")
-    s.title(9, "Léo, her son, has his own profile and code; she attaches it as his legal representative")
+    s.title(9, _("Léo, her son, has his own profile and code; she attaches it as his legal representative"))
     child_letter = s.run(["outbox", "--to", leo["nir"], "--last"], data=True)
     s.run(["children", "link", "--code", child_letter["code"], "--birth-date", leo["birth_date"], "--certify"])
     s.run(["--for", "Léo", "vaccins", "add", "--vaccine", "HEXA", "--date", "14/11/2019"])
     s.run(["--for", "Léo", "vaccins", "reminders"])
     s.run(["children", "list"])
 
-    s.title(10, "Her doctor writes to her through the messagerie de santé (here, as the doctor's software would)")
+    s.title(10, _("Her doctor writes to her through the messagerie de santé (here, as the doctor's software would)"))
     conversation = s.run(["server", "pro", "start", "--rpps", "10101234567", "--to", jeanne["nir"], "--subject",
                           "Résultats de votre bilan", "--body", "Bonjour, vos résultats sont normaux. Pouvez-vous "
                           "m'envoyer votre dernier relevé de tension ?"], data=True)
     s.run(["messages", "list"])
-    s.title(11, "She replies, attaching a document from her space; every professional access is in her history")
+    s.title(11, _("She replies, attaching a document from her space; every professional access is in her history"))
     first_document = s.run(["docs", "list", "--limit", "1"], data=True)[0]["id"]
     s.run(["messages", "reply", conversation["id"], "--body", "Bonjour Docteur, voici mon relevé. Merci !",
            "--attach", first_document])
     s.run(["messages", "read", conversation["id"]])
     s.run(["history"])
-    out.write(f"\n✓ Demo complete. Explore further with: MES_HOME={home} mes --help\n")
+    out.write("\n" + _("✓ Demo complete. Explore further with: MES_HOME={home} mes --help").format(home=home) + "\n")
 
 
 def register(root: typer.Typer) -> None:

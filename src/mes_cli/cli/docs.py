@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..i18n import _
 from .completion import complete_category, complete_document
 from .context import AppContext
 from .options import FormatOpt, YesOpt
@@ -55,7 +56,7 @@ def upload(
     uploads.validate_metadata([], defaults)  # a bad option is refused before looking at any file
     items = _collect(app, paths or [], recursive, manifest)
     if not items:
-        raise MesError("INPUT_REQUIRED", "No file to upload: give paths, '-' with paths on stdin, or --manifest.",
+        raise MesError("INPUT_REQUIRED", _("No file to upload: give paths, '-' with paths on stdin, or --manifest."),
                        {"flag": "PATH"})
     uploads.validate_metadata(items, defaults)
     _resolve_profiles(app, items)
@@ -108,8 +109,11 @@ def _progress(app: AppContext, ready):
 def _line(item) -> str:
     if item.status == "failed":
         return f"✗ {item.path}: {item.error} [{item.error_code}]"
-    verb = {"uploaded": "uploaded", "exists": "already there"}[item.status]
-    return f"✓ {item.path} → {item.document_id} ({verb})"
+    if item.status == "uploaded":
+        return _("✓ {path} → {id} (uploaded)").format(path=item.path, id=item.document_id)
+    if item.status == "exists":
+        return _("✓ {path} → {id} (already there)").format(path=item.path, id=item.document_id)
+    raise KeyError(item.status)
 
 
 def _finish(app: AppContext, items, fmt: str | None, dry_run: bool = False) -> None:
@@ -119,9 +123,11 @@ def _finish(app: AppContext, items, fmt: str | None, dry_run: bool = False) -> N
               ("uploaded", "exists", "valid", "failed")}
     failed = [i for i in items if i.status == "failed"]
     if dry_run:
-        app.say(f"Dry run: {counts['valid']} file(s) would be uploaded, {counts['failed']} refused; nothing sent.")
+        app.say(_("Dry run: {valid} file(s) would be uploaded, {failed} refused; nothing sent.").format(
+            valid=counts["valid"], failed=counts["failed"]))
     else:
-        app.say(f"Uploaded {counts['uploaded']}, already there {counts['exists']}, failed {counts['failed']}.")
+        app.say(_("Uploaded {uploaded}, already there {exists}, failed {failed}.").format(
+            uploaded=counts["uploaded"], exists=counts["exists"], failed=counts["failed"]))
     for item in failed:
         app.env.stderr.write(f"  ✗ {item.path}: {item.error} [{item.error_code}]\n")
     app.emit([i.result() for i in items], fmt,
@@ -164,7 +170,7 @@ def list_(
         if not all_ or cursor is None:
             break
     if not all_ and cursor:
-        app.say("(more documents: use --all, or --limit up to 1000)")
+        app.say(_("(more documents: use --all, or --limit up to 1000)"))
     app.emit(documents, fmt, columns=DOC_COLUMNS)
 
 
@@ -197,14 +203,17 @@ def download(
         download_to(app.client, app.profile(), meta, sink=stdout)
         return
     written = download_to(app.client, app.profile(), meta, target=output, force=force)
-    app.say(f"✓ {written} ({meta.size:,} bytes, SHA-256 verified)")
+    app.say(_("✓ {path} ({size:,} bytes, SHA-256 verified)").format(path=written, size=meta.size))
 
 
 def _patch_each(app: AppContext, ids: list[str], hidden: bool, fmt: str | None) -> None:
     from ..contract import models as m
 
     updated = [app.client.update_document(app.profile(), i, m.DocumentPatch(hidden=hidden)) for i in ids]
-    app.say(f"✓ {len(updated)} document(s) {'hidden from' if hidden else 'visible to'} health professionals.")
+    if hidden:
+        app.say(_("✓ {n} document(s) hidden from health professionals.").format(n=len(updated)))
+    else:
+        app.say(_("✓ {n} document(s) visible to health professionals.").format(n=len(updated)))
     app.emit(updated, fmt, columns=DOC_COLUMNS)
 
 
@@ -224,10 +233,10 @@ def unhide(ctx: typer.Context, ids: IdsArg, fmt: FormatOpt = None) -> None:
 def delete(ctx: typer.Context, ids: IdsArg, yes: YesOpt = False) -> None:
     """Delete documents for good (those added by a professional cannot be deleted; hide them instead)."""
     app = _app(ctx)
-    app.confirm(f"Delete {len(ids)} document(s) permanently?", yes)
+    app.confirm(_("Delete {n} document(s) permanently?").format(n=len(ids)), yes)
     for document_id in ids:
         app.client.delete_document(app.profile(), document_id)
-        app.say(f"✓ deleted {document_id}")
+        app.say(_("✓ deleted {id}").format(id=document_id))
 
 
 @docs_app.command("categories")

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..i18n import _
 from .completion import complete_category
 from .context import AppContext
 from .options import FormatOpt, YesOpt
@@ -29,7 +30,7 @@ def _body(app: AppContext, body: str | None, body_file: Path | None) -> str:
     from ..contract.errors import MesError
 
     if (body is None) == (body_file is None):
-        raise MesError("INPUT_REQUIRED", "Give the text with --body TEXT or --body-file FILE (or - for stdin).",
+        raise MesError("INPUT_REQUIRED", _("Give the text with --body TEXT or --body-file FILE (or - for stdin)."),
                        {"flag": "--body"})
     if body_file is None:
         return body
@@ -38,7 +39,8 @@ def _body(app: AppContext, body: str | None, body_file: Path | None) -> str:
     try:
         return body_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise MesError("VALIDATION_ERROR", f"Cannot read {body_file}: {exc}.", {"field": "body_file"}) from None
+        raise MesError("VALIDATION_ERROR", _("Cannot read {path}: {error}.").format(path=body_file, error=exc),
+                       {"field": "body_file"}) from None
 
 
 def _attachments(app: AppContext, items: list[str] | None) -> tuple[list[str], list[str]]:
@@ -53,7 +55,8 @@ def _attachments(app: AppContext, items: list[str] | None) -> tuple[list[str], l
         elif item.startswith("d_"):
             documents.append(item)
         else:
-            raise MesError("VALIDATION_ERROR", f"--attach {item!r} is neither a file nor a document id (d_…).",
+            raise MesError("VALIDATION_ERROR",
+                           _("--attach {item!r} is neither a file nor a document id (d_…).").format(item=item),
                            {"field": "attach"})
     return uploaded, documents
 
@@ -79,15 +82,22 @@ def read(ctx: typer.Context, conversation_id: Annotated[str, typer.Argument(help
         return app.emit(conversation, fmt)
     out = app.env.stdout
     pro = conversation.professional
-    closed = f" — closed {conversation.closed_at:%d/%m/%Y}" if conversation.closed_at else ""
-    out.write(f"{conversation.subject}\nwith {pro.name} ({pro.profession}{', ' + pro.specialty if pro.specialty else ''})"
-              f"{closed}\n")
+    profession = pro.profession + (", " + pro.specialty if pro.specialty else "")
+    if conversation.closed_at:
+        with_ = _("with {name} ({profession}) — closed {date:%d/%m/%Y}").format(
+            name=pro.name, profession=profession, date=conversation.closed_at)
+    else:
+        with_ = _("with {name} ({profession})").format(name=pro.name, profession=profession)
+    out.write(f"{conversation.subject}\n{with_}\n")
     for message in conversation.messages:
-        who = pro.name if message.sender == "professional" else "you"
-        out.write(f"\n── {message.created_at:%d/%m/%Y %H:%M} · {who} · message {message.id}\n{message.body}\n")
+        who = pro.name if message.sender == "professional" else _("you")
+        heading = _("── {at:%d/%m/%Y %H:%M} · {who} · message {id}").format(at=message.created_at, who=who,
+                                                                             id=message.id)
+        out.write(f"\n{heading}\n{message.body}\n")
         for attachment in message.attachments:
-            out.write(f"  📎 {attachment.filename} ({attachment.media_type}, {attachment.size:,} bytes) "
-                      f"— attachment {attachment.id}\n")
+            out.write(_("  📎 {filename} ({type}, {size:,} bytes) — attachment {id}").format(
+                filename=attachment.filename, type=attachment.media_type, size=attachment.size, id=attachment.id)
+                + "\n")
 
 
 @messages_app.command("reply")
@@ -102,7 +112,7 @@ def reply(ctx: typer.Context, conversation_id: Annotated[str, typer.Argument(hel
     uploaded, documents = _attachments(app, attach)
     conversation = app.client.reply(app.profile(), conversation_id,
                                     m.ReplyIn(body=text, attachment_ids=uploaded, document_ids=documents))
-    app.say(f"✓ sent to {conversation.professional.name}")
+    app.say(_("✓ sent to {name}").format(name=conversation.professional.name))
     app.emit(conversation.messages[-1], fmt)
 
 
@@ -126,7 +136,8 @@ def send(
     uploaded, documents = _attachments(app, attach)
     conversation = app.client.start_conversation(app.profile(), m.NewConversationIn(
         rpps=rpps, subject=subject, body=text, attachment_ids=uploaded, document_ids=documents))
-    app.say(f"✓ conversation {conversation.id} started with {conversation.professional.name}")
+    app.say(_("✓ conversation {id} started with {name}").format(id=conversation.id,
+                                                                 name=conversation.professional.name))
     app.emit(conversation, fmt)
 
 
@@ -147,7 +158,10 @@ def save_attachment(
     app = _app(ctx)
     saved = app.client.save_attachment(app.profile(), message_id, attachment_id, m.SaveAttachmentIn(
         category=validate_category(category) if category else None, title=title))
-    app.say(f"✓ saved as document {saved.document.id}" + ("" if saved.created else " (it was already there)"))
+    if saved.created:
+        app.say(_("✓ saved as document {id}").format(id=saved.document.id))
+    else:
+        app.say(_("✓ saved as document {id} (it was already there)").format(id=saved.document.id))
     app.emit(saved.document, fmt)
 
 
@@ -156,9 +170,9 @@ def delete(ctx: typer.Context, conversation_id: Annotated[str, typer.Argument(he
            yes: YesOpt = False) -> None:
     """Delete a conversation and all its messages."""
     app = _app(ctx)
-    app.confirm(f"Delete conversation {conversation_id} and its messages?", yes)
+    app.confirm(_("Delete conversation {id} and its messages?").format(id=conversation_id), yes)
     app.client.delete_conversation(app.profile(), conversation_id)
-    app.say(f"✓ deleted {conversation_id}")
+    app.say(_("✓ deleted {id}").format(id=conversation_id))
 
 
 def history(
@@ -191,7 +205,11 @@ def _block(ctx: typer.Context, rpps: str, blocked: bool, fmt: str | None) -> Non
 
     app = _app(ctx)
     view = app.client.block_professional(app.profile(), validate_rpps(rpps), blocked)
-    app.say(f"✓ {view.name} is {'blocked: they can neither write to you nor read your documents' if blocked else 'unblocked'}.")
+    if blocked:
+        app.say(_("✓ {name} is blocked: they can neither write to you nor read your documents.").format(
+            name=view.name))
+    else:
+        app.say(_("✓ {name} is unblocked.").format(name=view.name))
     app.emit(view, fmt)
 
 

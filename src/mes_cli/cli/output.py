@@ -11,6 +11,8 @@ import datetime as dt
 import json
 from typing import Any, Iterable
 
+from ..i18n import _
+
 FORMATS = ("table", "json", "jsonl", "csv")
 
 
@@ -34,8 +36,8 @@ def resolve_format(requested: str | None, env) -> str:
     if fmt not in FORMATS:
         from ..contract.errors import MesError
 
-        raise MesError("VALIDATION_ERROR", f"Unknown output format {fmt!r}; use one of {', '.join(FORMATS)}.",
-                       {"field": "format"})
+        raise MesError("VALIDATION_ERROR", _("Unknown output format {format!r}; use one of {formats}.").format(
+            format=fmt, formats=', '.join(FORMATS)), {"field": "format"})
     return fmt
 
 
@@ -83,6 +85,6 @@ def render(value: Any, fmt: str, out, columns: Iterable[str] | None = None) -> N
     if isinstance(data, dict):  # one record: a two-column sheet reads best
         out.write(tabulate([(k, _cell(v)) for k, v in flat[0].items()], tablefmt="plain") + "\n")
     elif not flat:
-        out.write("(nothing)\n")
+        out.write(_("(nothing)") + "\n")
     else:
         out.write(tabulate([[_cell(r.get(k)) for k in keys] for r in flat], headers=keys, tablefmt="simple") + "\n")

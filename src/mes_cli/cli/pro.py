@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..i18n import _
 from .context import AppContext
 from .options import FormatOpt
 
@@ -45,7 +46,7 @@ def start(
     app = _app(ctx, admin_token)
     conversation = app.client.pro_start(rpps, m.ProConversationIn(profile=to, subject=subject, body=body,
                                                                   attachment_ids=_uploads(app, rpps, to, attach)))
-    app.say(f"✓ conversation {conversation.id} started")
+    app.say(_("✓ conversation {id} started").format(id=conversation.id))
     app.emit(conversation, fmt)
 
 
@@ -75,7 +76,7 @@ def close(ctx: typer.Context, conversation_id: ConversationArg, rpps: RppsOpt, a
     """Close a conversation: the person can no longer reply."""
     app = _app(ctx, admin_token)
     app.emit(app.client.pro_close(rpps, conversation_id), fmt)
-    app.say(f"✓ {conversation_id} closed")
+    app.say(_("✓ {id} closed").format(id=conversation_id))
 
 
 @pro_app.command("docs")

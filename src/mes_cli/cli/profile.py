@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..i18n import N_, _
 from .context import AppContext
 from .options import FormatOpt
 
@@ -19,6 +20,9 @@ SECTION_NAMES = {"disease": "diseases", "diseases": "diseases", "treatment": "tr
                  "treatments": "treatments", "allergy": "allergies", "allergies": "allergies",
                  "measure": "measures", "measures": "measures", "family-history": "family_history",
                  "family_history": "family_history"}
+ADDED = {"diseases": N_("✓ added {id} to diseases"), "treatments": N_("✓ added {id} to treatments"),
+         "allergies": N_("✓ added {id} to allergies"), "measures": N_("✓ added {id} to measures"),
+         "family_history": N_("✓ added {id} to family history")}
 CommentOpt = Annotated[Optional[str], typer.Option("--comment", help="Free text, ≤ 3,000 characters")]
 
 
@@ -31,8 +35,8 @@ def _section(raw: str) -> str:
 
     section = SECTION_NAMES.get(raw.lower())
     if section is None:
-        raise MesError("VALIDATION_ERROR", f"Unknown section {raw!r}; use disease, treatment, allergy, measure or "
-                       "family-history.", {"field": "section"})
+        raise MesError("VALIDATION_ERROR", _("Unknown section {section!r}; use disease, treatment, allergy, measure "
+                                             "or family-history.").format(section=raw), {"field": "section"})
     return section
 
 
@@ -45,7 +49,7 @@ def _date(raw: str | None, field: str, allow_future: bool = False) -> str | None
 
 def _added(app: AppContext, section: str, entry, fmt: str | None) -> None:
     created = app.client.add_entry(app.profile(), section, entry)
-    app.say(f"✓ added {created.id} to {section.replace('_', ' ')}")
+    app.say(_(ADDED[section]).format(id=created.id))
     app.emit(created, fmt)
 
 
@@ -143,7 +147,8 @@ def _typed(struct_type, **fields):
     try:
         return msgspec.convert({k: v for k, v in fields.items() if v is not None}, type=struct_type, strict=False)
     except msgspec.ValidationError as exc:
-        raise MesError("VALIDATION_ERROR", f"Invalid value: {exc}.", {"problem": str(exc)}) from None
+        raise MesError("VALIDATION_ERROR", _("Invalid value: {problem}.").format(problem=exc),
+                       {"problem": str(exc)}) from None
 
 
 def _find(app: AppContext, entry_id: str):
@@ -153,7 +158,7 @@ def _find(app: AppContext, entry_id: str):
         for entry in section.entries:
             if entry.id == entry_id:
                 return section.section, entry
-    raise MesError("NOT_FOUND", f"No entry {entry_id!r} in your profile; see `mes profile show`.")
+    raise MesError("NOT_FOUND", _("No entry {id!r} in your profile; see `mes profile show`.").format(id=entry_id))
 
 
 @profile_app.command("edit")
@@ -174,11 +179,12 @@ def edit(
     for change in changes:
         key, sep, value = change.partition("=")
         if not sep:
-            raise MesError("VALIDATION_ERROR", f"--set takes FIELD=VALUE, not {change!r}.", {"field": "set"})
+            raise MesError("VALIDATION_ERROR", _("--set takes FIELD=VALUE, not {change!r}.").format(change=change),
+                           {"field": "set"})
         fields[key.strip()] = value if value != "" else None
     entry = _typed(PROFILE_SECTIONS[section], **fields)
     updated = app.client.replace_entry(app.profile(), section, entry_id, entry)
-    app.say(f"✓ updated {entry_id}")
+    app.say(_("✓ updated {id}").format(id=entry_id))
     app.emit(updated, fmt)
 
 
@@ -188,7 +194,7 @@ def remove(ctx: typer.Context, entry_id: Annotated[str, typer.Argument(help="Ent
     app = _app(ctx)
     section, _entry = _find(app, entry_id)
     app.client.remove_entry(app.profile(), section, entry_id)
-    app.say(f"✓ removed {entry_id}")
+    app.say(_("✓ removed {id}").format(id=entry_id))
 
 
 @profile_app.command("not-concerned")
@@ -214,10 +220,10 @@ def blood_group(
 
     app = _app(ctx)
     if clear == (group is not None):
-        raise MesError("INPUT_REQUIRED", "Give a blood group (e.g. O+) or --clear.", {"flag": "GROUP"})
+        raise MesError("INPUT_REQUIRED", _("Give a blood group (e.g. O+) or --clear."), {"flag": "GROUP"})
     value = None if clear else group.upper().replace("POS", "+").replace("NEG", "-")
     app.client.set_blood_group(app.profile(), value)
-    app.say(f"✓ blood group {'cleared' if clear else value}")
+    app.say(_("✓ blood group cleared") if clear else _("✓ blood group {group}").format(group=value))
 
 
 @profile_app.command("show")
@@ -263,7 +269,8 @@ def export(
     from ..contract.errors import MesError
 
     if fmt != "fhir":
-        raise MesError("VALIDATION_ERROR", f"Unknown export format {fmt!r}; use fhir.", {"field": "format"})
+        raise MesError("VALIDATION_ERROR", _("Unknown export format {format!r}; use fhir.").format(format=fmt),
+                       {"field": "format"})
     app = _app(ctx)
     text = json.dumps(app.client.fhir_bundle(app.profile()), indent=2, ensure_ascii=False) + "\n"
     if output is None:
@@ -271,7 +278,7 @@ def export(
         return
     output.write_text(text, encoding="utf-8")
     output.chmod(0o600)
-    app.say(f"✓ FHIR bundle written to {output}")
+    app.say(_("✓ FHIR bundle written to {path}").format(path=output))
 
 
 def register(root: typer.Typer) -> None:

@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import threading
 
+from ..i18n import N_, _
+
+# The label of the bar for each verb, a whole sentence to translate (the count changes as files finish).
+_LABELS = {"Uploading": N_("Uploading {done}/{total} files")}
+
 
 class Progress:
     def __init__(self, app, total_files: int, total_bytes: int, verb: str = "Uploading") -> None:
@@ -27,7 +32,10 @@ class Progress:
             self._bar.start()
 
     def _label(self) -> str:
-        return f"{self._verb} {self._done}/{self._total} files"
+        template = _LABELS.get(self._verb)
+        if template is None:
+            return _("{verb} {done}/{total} files").format(verb=self._verb, done=self._done, total=self._total)
+        return _(template).format(done=self._done, total=self._total)
 
     def advance_bytes(self, count: int) -> None:
         if self._bar is not None:

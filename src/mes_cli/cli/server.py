@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..i18n import _
 from .context import AppContext
 from .options import FormatOpt
 
@@ -39,9 +40,22 @@ def run(
     from ..server.runner import serve
 
     app: AppContext = ctx.obj
+    _warn_about_secrets_in_arguments(ctx, app, {"admin_token": "MES_ADMIN_TOKEN", "smtp_url": "MES_SMTP_URL"})
     serve(data_dir=data_dir or app.config.server_data_dir, host=host, port=port, dev=dev, admin_token=admin_token,
           threads=threads, public_url=public_url, smtp_url=smtp_url, sms_webhook=sms_webhook, say=app.say,
           jobs_interval=jobs_interval)
+
+
+def _warn_about_secrets_in_arguments(ctx: typer.Context, app: AppContext, names: dict[str, str]) -> None:
+    """A long-lived secret typed as an option is readable by every user of the machine (ps, /proc)."""
+    from typer._click.core import ParameterSource
+
+    for name, variable in names.items():
+        value = ctx.params.get(name)
+        if value and ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE \
+                and (name != "smtp_url" or "@" in value):
+            app.say(_("warning: --{option} is visible to other users of this machine in the process list; "
+                      "set {variable} instead.").format(option=name.replace("_", "-"), variable=variable))
 
 
 @server_app.command("seed")
@@ -71,7 +85,7 @@ def seed(
     app: AppContext = ctx.obj
     app.use_admin_token(admin_token)
     if demo == (file is not None):
-        raise MesError("INPUT_REQUIRED", "Give either a FILE of persons or --demo.", {"flag": "FILE|--demo"})
+        raise MesError("INPUT_REQUIRED", _("Give either a FILE of persons or --demo."), {"flag": "FILE|--demo"})
     if demo:
         from ..demo_data import DEMO_PROFESSIONALS, demo_persons
 
@@ -81,12 +95,13 @@ def seed(
         try:
             data = msgspec.json.decode(raw, type=list[m.PersonIn] | m.SeedRequest)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise MesError("VALIDATION_ERROR", f"{file} is neither a JSON list of persons nor an object with "
-                           f"'persons' and 'professionals': {exc}.", {"field": "file"}) from None
+            raise MesError("VALIDATION_ERROR", _("{file} is neither a JSON list of persons nor an object with "
+                                                 "'persons' and 'professionals': {error}.").format(
+                                                     file=file, error=exc), {"field": "file"}) from None
         persons, professionals = (data, []) if isinstance(data, list) else (data.persons, data.professionals)
     result = app.client.seed(persons, professionals)
-    app.say(f"✓ {len(result.persons)} person(s) and {result.professionals} professional(s) added; the persons' "
-            "letters are in the outbox (`mes outbox`).")
+    app.say(_("✓ {persons} person(s) and {professionals} professional(s) added; the persons' letters are in the "
+              "outbox (`mes outbox`).").format(persons=len(result.persons), professionals=result.professionals))
     if demo:
         by_nir = {p.nir: p for p in persons}
         rows = [{"first_name": s.first_name, "last_name": s.last_name, "nir": s.nir, "birth_date": s.birth_date,
@@ -105,7 +120,8 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise MesError("VALIDATION_ERROR", f"Cannot read {path}: {exc.strerror}.", {"field": "file"}) from None
+        raise MesError("VALIDATION_ERROR", _("Cannot read {path}: {error}.").format(path=path, error=exc.strerror),
+                       {"field": "file"}) from None
 
 
 @server_app.command("openapi")
@@ -138,7 +154,7 @@ def gc(
 
     app: AppContext = ctx.obj
     context = ServerContext.build(Settings(data_dir=data_dir or app.config.server_data_dir))
-    app.say(f"✓ removed {collect_garbage(context, older_than)} unreferenced file(s).")
+    app.say(_("✓ removed {n} unreferenced file(s).").format(n=collect_garbage(context, older_than)))
 
 
 @server_app.command("jobs")
@@ -152,7 +168,7 @@ def jobs(
     app: AppContext = ctx.obj
     app.use_admin_token(admin_token)
     report = app.client.run_jobs()
-    app.say("✓ " + ", ".join(f"{r.job}: {r.sent} sent" for r in report.results))
+    app.say("✓ " + ", ".join(_("{job}: {sent} sent").format(job=r.job, sent=r.sent) for r in report.results))
     app.emit(report.results, fmt)
 
 
@@ -180,8 +196,8 @@ def _duration(text: str) -> int:
     if unit.isdigit():
         number, unit = text, "s"
     if not number.isdigit() or unit not in _UNITS:
-        raise MesError("VALIDATION_ERROR", f"{text!r} is not a duration; write e.g. 30s, 10m, 2h, 43d or 6w.",
-                       {"field": "advance"})
+        raise MesError("VALIDATION_ERROR", _("{text!r} is not a duration; write e.g. 30s, 10m, 2h, 43d or 6w.").format(
+            text=text), {"field": "advance"})
     return int(number) * _UNITS[unit]
 
 
@@ -206,7 +222,8 @@ def outbox(
         if not messages:
             from ..contract.errors import MesError
 
-            raise MesError("NOT_FOUND", "Nothing was sent" + (f" to {to}" if to else "") + " yet.")
+            raise MesError("NOT_FOUND", _("Nothing was sent to {to} yet.").format(to=to) if to else
+                           _("Nothing was sent yet."))
         app.emit(messages[-1], fmt)
         return
     app.emit(messages, fmt, columns=None)

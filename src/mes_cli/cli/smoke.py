@@ -18,6 +18,7 @@ from typing import Annotated, Callable, Optional
 
 import typer
 
+from ..i18n import N_, _
 from .context import AppContext
 
 SMOKE_PRO = "10101234567"
@@ -25,7 +26,7 @@ SMOKE_PRO = "10101234567"
 
 @dataclass
 class Step:
-    name: str
+    name: str  # English, marked with N_(): the JUnit test case name stays stable; people see _(name)
     seconds: float = 0.0
     error: str | None = None
 
@@ -46,11 +47,11 @@ class Smoke:
         except MesError as exc:
             step.error = f"{exc.code}: {exc.message}"
         except AssertionError as exc:
-            step.error = str(exc) or "check failed"
+            step.error = str(exc) or _("check failed")
         step.seconds = time.perf_counter() - start
         self.steps.append(step)
         mark = "✓" if step.error is None else "✗"
-        self.app.env.stderr.write(f"{mark} {name} ({step.seconds * 1000:.0f} ms)"
+        self.app.env.stderr.write(f"{mark} {_(name)} ({step.seconds * 1000:.0f} ms)"
                                   + (f"\n  {step.error}\n" if step.error else "\n"))
         return step.error is None
 
@@ -64,7 +65,7 @@ def _scenario(smoke: Smoke, work: Path) -> list[tuple[str, Callable[[], None]]]:
     password = f"Smoke-{secrets.token_hex(4)}-9!Aa"
 
     def health():
-        assert client.health().status == "ok", "the health endpoint did not answer ok"
+        assert client.health().status == "ok", _("the health endpoint did not answer ok")
 
     def seed():
         person = demo_persons()[0]
@@ -86,7 +87,7 @@ def _scenario(smoke: Smoke, work: Path) -> list[tuple[str, Callable[[], None]]]:
         started = client.start_login(m.LoginRequest(identifier=s["identifier"], password=password))
         code = client.outbox(to=s["person"].email, limit=1).messages[-1].code
         client.token = client.complete_login(started.login_id, code).token
-        assert client.whoami().account.identifier == s["identifier"], "whoami names someone else"
+        assert client.whoami().account.identifier == s["identifier"], _("whoami names someone else")
 
     def upload():
         path = work / "smoke.pdf"
@@ -95,24 +96,24 @@ def _scenario(smoke: Smoke, work: Path) -> list[tuple[str, Callable[[], None]]]:
         s["sha256"] = hashlib.sha256(data).hexdigest()
         result = client.upload_document("me", path, size=len(data), sha256=s["sha256"],
                                         idempotency_key=f"sha256:{s['sha256']}", category="AUTR_DOC")
-        assert result.created, "the upload was not created"
+        assert result.created, _("the upload was not created")
         s["document"] = result.document.id
 
     def listing():
         ids = [d.id for d in client.list_documents("me", limit=50).documents]
-        assert s["document"] in ids, "the uploaded document is not listed"
+        assert s["document"] in ids, _("the uploaded document is not listed")
 
     def download():
         digest = hashlib.sha256()
         client.download_document("me", s["document"], digest.update)
-        assert digest.hexdigest() == s["sha256"], "the downloaded bytes differ from the uploaded ones"
+        assert digest.hexdigest() == s["sha256"], _("the downloaded bytes differ from the uploaded ones")
 
     def message():
         conversation = client.pro_start(SMOKE_PRO, m.ProConversationIn(profile=s["person"].nir, subject="Smoke test",
                                                                        body="Bonjour"))
         client.reply("me", conversation.id, m.ReplyIn(body="Bien reçu", document_ids=[s["document"]]))
         read = client.read_conversation("me", conversation.id)
-        assert [msg.sender for msg in read.messages] == ["professional", "person"], "the exchange is incomplete"
+        assert [msg.sender for msg in read.messages] == ["professional", "person"], _("the exchange is incomplete")
         s["conversation"] = conversation.id
 
     def clean_up():
@@ -120,9 +121,10 @@ def _scenario(smoke: Smoke, work: Path) -> list[tuple[str, Callable[[], None]]]:
         client.delete_document("me", s["document"])
         client.logout()
 
-    return [("health", health), ("seed a person (admin API)", seed), ("activate with the letter's code", activate),
-            ("log in with the e-mailed code", login), ("upload a document", upload), ("list documents", listing),
-            ("download and compare", download), ("exchange a message", message), ("clean up", clean_up)]
+    return [(N_("health"), health), (N_("seed a person (admin API)"), seed),
+            (N_("activate with the letter's code"), activate), (N_("log in with the e-mailed code"), login),
+            (N_("upload a document"), upload), (N_("list documents"), listing),
+            (N_("download and compare"), download), (N_("exchange a message"), message), (N_("clean up"), clean_up)]
 
 
 def junit_xml(steps: list[Step], target: str) -> bytes:
@@ -159,8 +161,10 @@ def smoke(
     broken = next((step for step in runner.steps if step.error), None)
     total = sum(step.seconds for step in runner.steps)
     if broken:
-        raise MesError("STEP_FAILED", f"Smoke test failed at “{broken.name}”: {broken.error}")
-    app.say(f"✓ smoke test passed: {len(runner.steps)} steps in {total:.2f} s against {app.config.display_target}")
+        raise MesError("STEP_FAILED", _("Smoke test failed at “{step}”: {error}").format(step=_(broken.name),
+                                                                                        error=broken.error))
+    app.say(_("✓ smoke test passed: {n} steps in {seconds:.2f} s against {target}").format(
+        n=len(runner.steps), seconds=total, target=app.config.display_target))
 
 
 def register(root: typer.Typer) -> None:

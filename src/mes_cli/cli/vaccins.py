@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..i18n import _
 from .completion import complete_vaccine
 from .context import AppContext
 from .options import FormatOpt
@@ -46,12 +47,14 @@ def add(
     from ..domain.dates import parse_date
 
     if dose not in ("first", "booster"):
-        raise MesError("VALIDATION_ERROR", f"--dose must be first or booster, not {dose!r}.", {"field": "dose"})
+        raise MesError("VALIDATION_ERROR", _("--dose must be first or booster, not {dose!r}.").format(dose=dose),
+                       {"field": "dose"})
     app = _app(ctx)
     entry = m.VaccinationIn(vaccine=vaccine, date=parse_date(date, "date").isoformat(), dose=dose, lot=lot,
                             performer=performer)
     recorded = app.client.add_vaccination(app.profile(), entry)
-    app.say(f"✓ recorded {recorded.vaccine_name} on {recorded.date:%d/%m/%Y} ({recorded.id})")
+    app.say(_("✓ recorded {vaccine} on {date:%d/%m/%Y} ({id})").format(vaccine=recorded.vaccine_name,
+                                                                        date=recorded.date, id=recorded.id))
     app.emit(recorded, fmt)
 
 
@@ -60,7 +63,7 @@ def remove(ctx: typer.Context, vaccination_id: Annotated[str, typer.Argument(hel
     """Remove a vaccination entry."""
     app = _app(ctx)
     app.client.remove_vaccination(app.profile(), vaccination_id)
-    app.say(f"✓ removed {vaccination_id}")
+    app.say(_("✓ removed {id}").format(id=vaccination_id))
 
 
 @vaccins_app.command("catalogue")
@@ -88,12 +91,12 @@ def reminders(
     app = _app(ctx)
     when = parse_date(at, "at", allow_future=True).isoformat() if at else None
     result = app.client.reminders(app.profile(), when)
-    app.say(f"Reminders at {result.at:%d/%m/%Y} — {result.calendar}")
+    app.say(_("Reminders at {at:%d/%m/%Y} — {calendar}").format(at=result.at, calendar=result.calendar))
     if ics is not None:
         from .ics import reminders_calendar
 
         ics.write_bytes(reminders_calendar(result.reminders, result.profile_id))
-        app.say(f"✓ {len(result.reminders)} reminder(s) written to {ics}")
+        app.say(_("✓ {n} reminder(s) written to {path}").format(n=len(result.reminders), path=ics))
     app.emit(result.reminders, fmt, columns=REMINDER_COLUMNS)
 
 

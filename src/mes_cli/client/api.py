@@ -15,6 +15,7 @@ import msgspec
 
 from ..contract import models as m
 from ..contract.errors import CATALOGUE, MesError
+from ..i18n import _
 from .config import ClientConfig
 from .retry import ReplayGuard, RetryPolicy
 from .transport import build_http_client
@@ -63,8 +64,9 @@ class MesClient:
         try:
             return msgspec.json.decode(reply.content, type=response)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise MesError("BAD_RESPONSE", f"The server's answer to {method} {path} was not understood ({exc}); "
-                           "is --api-url a mes server of a compatible version?") from None
+            raise MesError("BAD_RESPONSE", _("The server's answer to {method} {path} was not understood ({problem}); "
+                                             "is --api-url a mes server of a compatible version?")
+                           .format(method=method, path=path, problem=exc)) from None
 
     def send(self, method: str, path: str, *, content: Any = None, headers: dict | None = None,
              params: Any = None) -> httpx.Response:
@@ -123,15 +125,17 @@ class MesClient:
         try:
             yield
         except httpx.TimeoutException:
-            raise MesError("NETWORK_ERROR", f"The server at {self.config.display_target} did not answer within "
-                           f"{self.config.timeout:g} s; try again, or raise --timeout.") from None
+            raise MesError("NETWORK_ERROR", _("The server at {server} did not answer within {timeout:g} s; try again, "
+                                              "or raise --timeout.")
+                           .format(server=self.config.target_label(), timeout=self.config.timeout)) from None
         except httpx.TransportError as exc:
-            raise MesError("NETWORK_ERROR", f"Cannot reach the server at {self.config.display_target} "
-                           f"({type(exc).__name__}); check --api-url and that the server runs.") from None
+            raise MesError("NETWORK_ERROR", _("Cannot reach the server at {server} ({error}); check --api-url and "
+                                              "that the server runs.")
+                           .format(server=self.config.target_label(), error=type(exc).__name__)) from None
 
     def _auth_headers(self) -> dict[str, str]:
         if not self.token:
-            raise MesError("NOT_LOGGED_IN", "You are not logged in on this server; run `mes login` first.")
+            raise MesError("NOT_LOGGED_IN", _("You are not logged in on this server; run `mes login` first."))
         return {"Authorization": f"Bearer {self.token}"}
 
     @staticmethod
@@ -139,8 +143,9 @@ class MesClient:
         try:
             body = msgspec.json.decode(reply.content, type=m.ErrorResponse).error
         except (msgspec.DecodeError, msgspec.ValidationError):
-            return MesError("BAD_RESPONSE", f"The server answered HTTP {reply.status_code} without an error body; "
-                            "is --api-url a mes server?", request_id=reply.headers.get("X-Request-Id"))
+            return MesError("BAD_RESPONSE", _("The server answered HTTP {status} without an error body; "
+                                              "is --api-url a mes server?").format(status=reply.status_code),
+                            request_id=reply.headers.get("X-Request-Id"))
         code = body.code if body.code in CATALOGUE else "BAD_RESPONSE"
         return MesError(code, body.message, dict(body.details), request_id=body.request_id)
 

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from ..i18n import _
+
 LOCAL = "local"
 DEFAULT_PROFILE = "default"
 CONFIG_FILE = "config.toml"
@@ -89,7 +91,14 @@ class ClientConfig:
 
     @property
     def display_target(self) -> str:
+        """The server, for machine output (JSON, reports): always in English."""
         return f"embedded server ({self.server_data_dir})" if self.is_local else self.api_url
+
+    def target_label(self) -> str:
+        """The server, for sentences shown to people: ``display_target`` in the current language."""
+        if self.is_local:
+            return _("embedded server ({path})").format(path=self.server_data_dir)
+        return self.api_url
 
 
 def resolve(api_url: str | None = None, home: Path | None = None, admin_token: str | None = None,
@@ -121,8 +130,8 @@ def check_api_url(url: str) -> str:
     if url != LOCAL and not url.startswith(("http://", "https://")):
         from ..contract.errors import MesError
 
-        raise MesError("VALIDATION_ERROR", f"--api-url must be 'local' or an http(s):// URL, not {url!r}.",
-                       {"field": "api_url"})
+        raise MesError("VALIDATION_ERROR", _("--api-url must be 'local' or an http(s):// URL, not {url!r}.")
+                       .format(url=url), {"field": "api_url"})
     return url
 
 
@@ -136,8 +145,11 @@ def _number(value: str | None, name: str, integer: bool = False) -> float | None
     if number <= 0:
         from ..contract.errors import MesError
 
-        kind = "a whole number" if integer else "a number of seconds"
-        raise MesError("VALIDATION_ERROR", f"{name} must be {kind} above 0, not {value!r}.", {"field": name})
+        if integer:
+            message = _("{name} must be a whole number above 0, not {value!r}.")
+        else:
+            message = _("{name} must be a number of seconds above 0, not {value!r}.")
+        raise MesError("VALIDATION_ERROR", message.format(name=name, value=value), {"field": name})
     return number
 
 
@@ -152,8 +164,8 @@ def check_profile_name(name: str) -> str:
     if not _PROFILE_NAME.match(name):
         from ..contract.errors import MesError
 
-        raise MesError("VALIDATION_ERROR", f"Profile names use letters, digits, '-' and '_' only, not {name!r}.",
-                       {"field": "profile"})
+        raise MesError("VALIDATION_ERROR", _("Profile names use letters, digits, '-' and '_' only, not {name!r}.")
+                       .format(name=name), {"field": "profile"})
     return name
 
 
@@ -170,8 +182,8 @@ def load_profiles(home: Path) -> dict[str, dict[str, Any]]:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         from ..contract.errors import MesError
 
-        raise MesError("VALIDATION_ERROR", f"The config file {path} cannot be read ({exc}); fix or remove it.",
-                       {"field": "config"}) from None
+        raise MesError("VALIDATION_ERROR", _("The config file {path} cannot be read ({problem}); fix or remove it.")
+                       .format(path=path, problem=exc), {"field": "config"}) from None
     profiles = data.get("profiles", {})
     return {name: dict(values) for name, values in profiles.items() if isinstance(values, dict)}
 
@@ -181,9 +193,10 @@ def profile_settings(home: Path, name: str, must_exist: bool = False) -> dict[st
     if name not in profiles and must_exist:
         from ..contract.errors import MesError
 
-        known = ", ".join(sorted(profiles)) or "none"
-        raise MesError("PROFILE_NOT_FOUND", f"No profile named {name!r} in {config_path(home)} (known: {known}); "
-                       f"create it with `mes --profile {name} config set api_url URL`.", {"field": "profile"})
+        known = ", ".join(sorted(profiles)) or _("none")
+        raise MesError("PROFILE_NOT_FOUND", _("No profile named {name!r} in {path} (known: {known}); "
+                                              "create it with `mes --profile {name} config set api_url URL`.")
+                       .format(name=name, path=config_path(home), known=known), {"field": "profile"})
     return profiles.get(name, {})
 
 

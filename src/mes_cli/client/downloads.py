@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from ..contract.errors import MesError
 from ..domain.sniff import EXTENSIONS
+from ..i18n import _
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
@@ -37,8 +38,8 @@ def _checked_sink(out: BinaryIO, digest):
 
 def _verify(expected: str, announced: str, actual: str) -> None:
     if actual != expected or (announced and announced != actual):
-        raise MesError("CHECKSUM_MISMATCH", "The bytes received do not match the document's SHA-256; nothing was "
-                       "written. Try again.", {"expected": expected, "received": actual})
+        raise MesError("CHECKSUM_MISMATCH", _("The bytes received do not match the document's SHA-256; nothing was "
+                                              "written. Try again."), {"expected": expected, "received": actual})
 
 
 def download_to(client, profile: str, meta, target: Path | None = None, force: bool = False,
@@ -53,8 +54,8 @@ def download_to(client, profile: str, meta, target: Path | None = None, force: b
     if final.is_dir():
         final = final / name
     if final.exists() and not force:
-        raise MesError("CONFLICT", f"{final} already exists; choose another path with -o, or add --force.",
-                       {"path": str(final)})
+        raise MesError("CONFLICT", _("{path} already exists; choose another path with -o, or add --force.")
+                       .format(path=final), {"path": str(final)})
     fd, temp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out:
@@ -68,7 +69,7 @@ def download_to(client, profile: str, meta, target: Path | None = None, force: b
             try:
                 os.link(temp, final)  # fails if the name appeared meanwhile: never overwrite
             except FileExistsError:
-                raise MesError("CONFLICT", f"{final} already exists; add --force to replace it.",
+                raise MesError("CONFLICT", _("{path} already exists; add --force to replace it.").format(path=final),
                                {"path": str(final)}) from None
             os.unlink(temp)
     except BaseException:

@@ -6,7 +6,7 @@ import threading
 
 import httpx
 
-from .. import __version__
+from .. import __version__, i18n
 from .config import ClientConfig
 
 LOCAL_BASE_URL = "http://mes.local"
@@ -70,7 +70,7 @@ def build_http_client(config: ClientConfig, transport: httpx.BaseTransport | Non
     With ``config.debug_out`` set (``--debug`` or ``MES_DEBUG=api``), event hooks
     log the traffic there, secrets redacted (client/debug.py).
     """
-    headers = {"User-Agent": f"mes-cli/{__version__}"}
+    headers = {"User-Agent": f"mes-cli/{__version__}", "Accept-Language": i18n.current()}
     options: dict = {"headers": headers, "timeout": config.timeout}
     if config.debug_out is not None:
         from .debug import TrafficLog

@@ -21,6 +21,7 @@ from ..contract.errors import MesError
 from ..domain.categories import validate_category
 from ..domain.dates import parse_date
 from ..domain.sniff import Sniffer
+from ..i18n import _
 
 CHUNK = 64 * 1024
 LOOKUP_BATCH = 1000
@@ -71,8 +72,9 @@ class Defaults:
 # --- collecting ---------------------------------------------------------------
 
 
-def _bad_path(path: Path, why: str) -> MesError:
-    return MesError("VALIDATION_ERROR", f"{path}: {why}", {"field": "path", "path": str(path)})
+def _bad_path(path: Path, message: str) -> MesError:
+    """A refused path; ``message`` is the whole sentence, naming the path itself."""
+    return MesError("VALIDATION_ERROR", message, {"field": "path", "path": str(path)})
 
 
 def expand(paths: Iterable[str], recursive: bool) -> list[Path]:
@@ -82,16 +84,17 @@ def expand(paths: Iterable[str], recursive: bool) -> list[Path]:
         path = Path(raw).expanduser()
         if path.is_dir():
             if not recursive:
-                raise _bad_path(path, "is a directory; add --recursive to upload the files under it.")
+                raise _bad_path(path, _("{path}: is a directory; add --recursive to upload the files under it.")
+                                .format(path=path))
             for root, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 files += [Path(root) / n for n in sorted(names) if not n.startswith(".")]
         elif path.is_file():
             files.append(path)
         elif not path.exists():
-            raise _bad_path(path, "no such file or directory.")
+            raise _bad_path(path, _("{path}: no such file or directory.").format(path=path))
         else:
-            raise _bad_path(path, "is not a regular file.")
+            raise _bad_path(path, _("{path}: is not a regular file.").format(path=path))
     return list(dict.fromkeys(files))
 
 
@@ -101,18 +104,20 @@ def read_manifest(manifest: Path) -> list[UploadItem]:
         with manifest.open(newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.DictReader(handle))
     except OSError as exc:
-        raise _bad_path(manifest, f"cannot read the manifest ({exc.strerror}).") from None
+        raise _bad_path(manifest, _("{path}: cannot read the manifest ({problem}).")
+                        .format(path=manifest, problem=exc.strerror)) from None
     if rows and "path" not in rows[0]:
-        raise _bad_path(manifest, "the manifest needs a header line with a 'path' column "
-                        "(and optionally category, title, date, profile).")
+        raise _bad_path(manifest, _("{path}: the manifest needs a header line with a 'path' column "
+                                    "(and optionally category, title, date, profile).").format(path=manifest))
     items = []
     for number, row in enumerate(rows, start=2):
         raw = (row.get("path") or "").strip()
         if not raw:
-            raise _bad_path(manifest, f"line {number} has no path.")
+            raise _bad_path(manifest, _("{path}: line {line} has no path.").format(path=manifest, line=number))
         path = Path(raw) if Path(raw).is_absolute() else manifest.parent / raw
         if not path.is_file():
-            raise _bad_path(path, f"line {number} of {manifest.name}: no such file.")
+            raise _bad_path(path, _("{path}: line {line} of {manifest}: no such file.")
+                            .format(path=path, line=number, manifest=manifest.name))
         items.append(UploadItem(path=path, title=(row.get("title") or "").strip() or None,
                                 category=(row.get("category") or "").strip() or None,
                                 date=(row.get("date") or "").strip() or None,
@@ -135,7 +140,7 @@ def validate_metadata(items: list[UploadItem], defaults: Defaults, today=None) -
             if item.date:
                 item.date = parse_date(item.date, "date", today=today).isoformat()
             if item.title is not None and len(" ".join(item.title.split())) > 50:
-                raise MesError("INVALID_TITLE", "The title has more than 50 characters.", {"field": "title"})
+                raise MesError("INVALID_TITLE", _("The title has more than 50 characters."), {"field": "title"})
         except MesError as exc:
             if items:
                 exc.message = f"{item.path}: {exc.message}"
@@ -151,7 +156,8 @@ def inspect(item: UploadItem, max_bytes: int = MAX_DOCUMENT_BYTES) -> None:
     try:
         size = item.path.stat().st_size
         if size > max_bytes:
-            raise MesError("DOCUMENT_TOO_LARGE", f"{size:,} bytes, over the {max_bytes:,}-byte limit per file.")
+            raise MesError("DOCUMENT_TOO_LARGE", _("{size:,} bytes, over the {limit:,}-byte limit per file.")
+                           .format(size=size, limit=max_bytes))
         digest, sniffer = hashlib.sha256(), Sniffer()
         with item.path.open("rb") as handle:
             while chunk := handle.read(CHUNK):
@@ -162,7 +168,7 @@ def inspect(item: UploadItem, max_bytes: int = MAX_DOCUMENT_BYTES) -> None:
     except MesError as exc:
         item.fail(exc)
     except OSError as exc:
-        item.fail(MesError("VALIDATION_ERROR", f"cannot read the file ({exc.strerror})."))
+        item.fail(MesError("VALIDATION_ERROR", _("cannot read the file ({problem}).").format(problem=exc.strerror)))
 
 
 # --- sending --------------------------------------------------------------------
@@ -205,7 +211,7 @@ class Uploader:
                         running[pool.submit(self._send_one, item)] = item
                     if not running:
                         return
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    done, _running = wait(running, return_when=FIRST_COMPLETED)
                     for future in done:
                         self.on_item(running.pop(future))
                         future.result()  # re-raises what must stop the whole run (network, session)
@@ -227,6 +233,6 @@ class Uploader:
             item.fail(exc)
             return
         except OSError as exc:
-            item.fail(MesError("VALIDATION_ERROR", f"cannot read the file ({exc.strerror})."))
+            item.fail(MesError("VALIDATION_ERROR", _("cannot read the file ({problem}).").format(problem=exc.strerror)))
             return
         item.record(answer.document, "uploaded" if answer.created else "exists")

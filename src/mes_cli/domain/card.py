@@ -14,9 +14,11 @@ from mes_cli.contract.errors import MesError, invalid
 from mes_cli.domain._text import remove_spaces
 from mes_cli.domain.nir import normalize_nir
 
+from ..i18n import N_, _
+
 CARD_TYPES = ("photo", "no_photo")
 
-SERIAL_HELP = (
+SERIAL_HELP = N_(
     "Where to find the Carte Vitale serial number:\n"
     "  - card with photo: at the top right of the front; type the last 11 digits.\n"
     "  - card without photo: on the back, at the top left (8 to 13 digits).\n"
@@ -28,10 +30,11 @@ SERIAL_HELP = (
 SPECIMEN_SERIAL = "80250000025"
 
 _LENGTHS = {"photo": (11, 11), "no_photo": (8, 13), None: (8, 13)}
+# The second half of every serial error ({where}), by card type: translated where shown.
 _WHERE = {
-    "photo": "type the last 11 digits printed at the top right of the front of your card",
-    "no_photo": "type the number printed at the top left of the back of your card",
-    None: (
+    "photo": N_("type the last 11 digits printed at the top right of the front of your card"),
+    "no_photo": N_("type the number printed at the top left of the back of your card"),
+    None: N_(
         "type the last 11 digits at the top right of the front of a card with photo, "
         "or the number at the top left of the back of a card without photo"
     ),
@@ -58,32 +61,48 @@ def validate_card_serial(
     if card_type not in _LENGTHS:
         raise invalid(
             "VALIDATION_ERROR",
-            f"The card type must be one of {', '.join(CARD_TYPES)}; "
-            "choose 'photo' if your Carte Vitale shows your picture, else 'no_photo'.",
+            _("The card type must be one of {types}; "
+              "choose 'photo' if your Carte Vitale shows your picture, else 'no_photo'.")
+            .format(types=", ".join(CARD_TYPES)),
             "card_type",
         )
     serial = normalize_card_serial(raw)
     if not _DIGITS.fullmatch(serial):
-        raise _serial_error("must contain digits only", card_type)
+        raise _serial_error(
+            _("The Carte Vitale serial number must contain digits only; {where} "
+              "(no readable serial: call 3422 or use FranceConnect+)."),
+            card_type,
+        )
     low, high = _LENGTHS[card_type]
     if not low <= len(serial) <= high:
-        expected = f"exactly {low}" if low == high else f"{low} to {high}"
-        raise _serial_error(
-            f"must have {expected} digits but you typed {len(serial)}", card_type
-        )
+        if low == high:
+            message = _("The Carte Vitale serial number must have exactly {count} digits but you typed {typed}; "
+                        "{where} (no readable serial: call 3422 or use FranceConnect+).")
+        else:
+            message = _("The Carte Vitale serial number must have {low} to {high} digits but you typed {typed}; "
+                        "{where} (no readable serial: call 3422 or use FranceConnect+).")
+        raise _serial_error(message, card_type, count=low, low=low, high=high, typed=len(serial))
     if _DATE_LIKE.fullmatch(serial):
-        raise _serial_error("looks like a date, not a card number", card_type)
+        raise _serial_error(
+            _("The Carte Vitale serial number looks like a date, not a card number; {where} "
+              "(no readable serial: call 3422 or use FranceConnect+)."),
+            card_type,
+        )
     if nir is not None and serial in normalize_nir(nir):
-        raise _serial_error("is part of your NIR, not the card number", card_type)
+        raise _serial_error(
+            _("The Carte Vitale serial number is part of your NIR, not the card number; {where} "
+              "(no readable serial: call 3422 or use FranceConnect+)."),
+            card_type,
+        )
     if serial in SPECIMEN_SERIAL:
-        raise _serial_error("is the sample number of the specimen card", card_type)
+        raise _serial_error(
+            _("The Carte Vitale serial number is the sample number of the specimen card; {where} "
+              "(no readable serial: call 3422 or use FranceConnect+)."),
+            card_type,
+        )
     return serial
 
 
-def _serial_error(problem: str, card_type: str | None) -> MesError:
-    return invalid(
-        "INVALID_CARD_SERIAL",
-        f"The Carte Vitale serial number {problem}; {_WHERE[card_type]} "
-        "(no readable serial: call 3422 or use FranceConnect+).",
-        "card_serial",
-    )
+def _serial_error(message: str, card_type: str | None, **values: int) -> MesError:
+    """``message`` (already translated) completed with where the serial is printed on this card type."""
+    return invalid("INVALID_CARD_SERIAL", message.format(where=_(_WHERE[card_type]), **values), "card_serial")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..contract.errors import invalid
+from ..i18n import _
 
 CATEGORIES: dict[str, str] = {
     "SYNTHESE": "Ma santé en résumé",
@@ -27,6 +28,6 @@ def validate_category(raw: str) -> str:
     code = raw.strip().upper()
     if code not in CATEGORIES:
         listing = ", ".join(f"{c} ({label})" for c, label in CATEGORIES.items())
-        raise invalid("INVALID_CATEGORY", f"Unknown category {raw!r}; use one of: {listing}.", "category",
-                      valid=list(CATEGORIES))
+        raise invalid("INVALID_CATEGORY", _("Unknown category {value!r}; use one of: {categories}.")
+                      .format(value=raw, categories=listing), "category", valid=list(CATEGORIES))
     return code

@@ -14,6 +14,8 @@ import string
 from mes_cli.contract.errors import invalid
 from mes_cli.domain._text import remove_spaces
 
+from ..i18n import _
+
 PROVISIONAL_CODE_LENGTH = 12
 OTP_LENGTH = 6
 
@@ -36,9 +38,9 @@ def normalize_provisional_code(raw: str, field: str = "code") -> str:
     if not _PROVISIONAL.fullmatch(code):
         raise invalid(
             "INVALID_CODE_FORMAT",
-            f"The provisional code must have exactly {PROVISIONAL_CODE_LENGTH} letters "
-            f"or digits (you typed {len(code)} characters); copy it from your letter or "
-            "e-mail, respecting upper and lower case.",
+            _("The provisional code must have exactly {length} letters "
+              "or digits (you typed {typed} characters); copy it from your letter or "
+              "e-mail, respecting upper and lower case.").format(length=PROVISIONAL_CODE_LENGTH, typed=len(code)),
             field,
         )
     return code
@@ -50,8 +52,9 @@ def validate_otp(raw: str, field: str = "code") -> str:
     if not _OTP.fullmatch(code):
         raise invalid(
             "INVALID_CODE_FORMAT",
-            f"The one-time code must have exactly {OTP_LENGTH} digits (you typed "
-            f"{len(code)} characters); copy it from the e-mail or SMS you just received.",
+            _("The one-time code must have exactly {length} digits (you typed "
+              "{typed} characters); copy it from the e-mail or SMS you just received.")
+            .format(length=OTP_LENGTH, typed=len(code)),
             field,
         )
     return code

@@ -12,6 +12,8 @@ import re
 
 from mes_cli.contract.errors import invalid
 
+from ..i18n import _
+
 CHANNELS = ("email", "sms")
 
 EMAIL_MAX, EMAIL_LOCAL_MAX = 254, 64
@@ -36,8 +38,8 @@ def validate_channel(raw: str, allowed: tuple[str, ...] = CHANNELS) -> str:
     if channel not in allowed:
         raise invalid(
             "INVALID_CHANNEL",
-            f"The channel must be one of {', '.join(allowed)}; choose where the code "
-            "should be sent.",
+            _("The channel must be one of {channels}; choose where the code "
+              "should be sent.").format(channels=", ".join(allowed)),
             "channel",
         )
     return channel
@@ -51,33 +53,32 @@ def validate_email(raw: str) -> str:
     email = raw.strip()
     problem = _email_problem(email)
     if problem:
-        raise invalid(
-            "INVALID_EMAIL",
-            f"The e-mail address {problem}; type it as name@example.fr.",
-            "email",
-        )
+        raise invalid("INVALID_EMAIL", problem, "email")
     local, domain = email.split("@")
     return f"{local}@{domain.lower()}"
 
 
 def _email_problem(email: str) -> str:
-    """Return what is wrong with ``email``, or ``""``."""
+    """Return the message saying what is wrong with ``email``, or ``""``."""
     if not email:
-        return "is empty"
+        return _("The e-mail address is empty; type it as name@example.fr.")
     if any(c.isspace() for c in email):
-        return "must not contain spaces"
+        return _("The e-mail address must not contain spaces; type it as name@example.fr.")
     if len(email) > EMAIL_MAX:
-        return f"must have at most {EMAIL_MAX} characters"
+        return _("The e-mail address must have at most {max} characters; type it as name@example.fr.").format(
+            max=EMAIL_MAX)
     if email.count("@") != 1:
-        return "must contain exactly one @"
+        return _("The e-mail address must contain exactly one @; type it as name@example.fr.")
     local, domain = email.split("@")
     if not local:
-        return "has nothing before the @"
+        return _("The e-mail address has nothing before the @; type it as name@example.fr.")
     if len(local) > EMAIL_LOCAL_MAX:
-        return f"must have at most {EMAIL_LOCAL_MAX} characters before the @"
+        return _("The e-mail address must have at most {max} characters before the @; "
+                 "type it as name@example.fr.").format(max=EMAIL_LOCAL_MAX)
     labels = domain.split(".")
     if len(labels) < 2 or not all(labels):
-        return "must end with a domain name such as example.fr after the @"
+        return _("The e-mail address must end with a domain name such as example.fr after the @; "
+                 "type it as name@example.fr.")
     return ""
 
 
@@ -93,8 +94,8 @@ def validate_mobile(raw: str) -> str:
     if number is None:
         raise invalid(
             "INVALID_MOBILE",
-            "The mobile number must be a French mobile starting with 06 or 07 (10 digits) "
-            "or +33 6 / +33 7; type it as 06 12 34 56 78 or +33 6 12 34 56 78.",
+            _("The mobile number must be a French mobile starting with 06 or 07 (10 digits) "
+              "or +33 6 / +33 7; type it as 06 12 34 56 78 or +33 6 12 34 56 78."),
             "mobile",
         )
     return number
@@ -118,7 +119,7 @@ def _parse_mobile(raw: str) -> str | None:
 
 def mask_email(email: str) -> str:
     """``jeanne.dupont@example.fr`` -> ``j***t@example.fr``: enough to recognise it."""
-    local, _, domain = email.strip().rpartition("@")
+    local, _at, domain = email.strip().rpartition("@")
     if not local:
         return "***"
     shown = local[0] + "***" + (local[-1] if len(local) > 2 else "")

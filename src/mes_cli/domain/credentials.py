@@ -19,6 +19,8 @@ from mes_cli.contract.errors import invalid
 from mes_cli.domain._text import fold, remove_spaces
 from mes_cli.domain.nir import normalize_nir
 
+from ..i18n import N_, _
+
 IDENTIFIER_MIN, IDENTIFIER_MAX = 8, 100
 PASSWORD_MIN, PASSWORD_MAX = 9, 128
 NAME_MIN = 3  # shorter name parts ("Li", "Ng") would refuse too many passwords
@@ -43,30 +45,31 @@ def validate_identifier(raw: str, nir: str | None = None) -> str:
     identifier = raw.strip()
     problem = _identifier_problem(identifier, nir)
     if problem:
-        raise invalid("INVALID_IDENTIFIER", f"The identifier {problem}.", "identifier")
+        raise invalid("INVALID_IDENTIFIER", problem, "identifier")
     return identifier
 
 
 def _identifier_problem(identifier: str, nir: str | None) -> str:
-    """Return what is wrong with ``identifier`` (with the fix), or ``""``."""
-    allowed = "lowercase letters, digits, dot (.), underscore (_) and hyphen (-)"
+    """Return the message saying what is wrong with ``identifier`` (with the fix), or ``""``."""
     if not IDENTIFIER_MIN <= len(identifier) <= IDENTIFIER_MAX:
-        return (
-            f"must have {IDENTIFIER_MIN} to {IDENTIFIER_MAX} characters but has "
-            f"{len(identifier)}; choose one of that length using {allowed}"
-        )
+        return _(
+            "The identifier must have {min} to {max} characters but has {length}; choose one of that length "
+            "using lowercase letters, digits, dot (.), underscore (_) and hyphen (-)."
+        ).format(min=IDENTIFIER_MIN, max=IDENTIFIER_MAX, length=len(identifier))
     folded = remove_spaces(identifier).lower()
     if nir is not None and folded == normalize_nir(nir).lower():
-        return "must not be your NIR; choose a name you will remember instead"
+        return _("The identifier must not be your NIR; choose a name you will remember instead.")
     if _IBAN_LIKE.search(folded):
-        return "looks like a bank account number (IBAN); choose a name you will remember instead"
+        return _("The identifier looks like a bank account number (IBAN); choose a name you will remember instead.")
     if "@" in identifier:
-        return f"cannot be an e-mail address; use only {allowed}"
+        return _("The identifier cannot be an e-mail address; use only lowercase letters, digits, dot (.), "
+                 "underscore (_) and hyphen (-).")
     if _IDENTIFIER_CHARS.fullmatch(identifier):
         return ""
     if _IDENTIFIER_CHARS.fullmatch(identifier.lower()):
-        return "contains upper-case letters; type it in lowercase"
-    return f"may contain only {allowed} (no spaces or accents)"
+        return _("The identifier contains upper-case letters; type it in lowercase.")
+    return _("The identifier may contain only lowercase letters, digits, dot (.), underscore (_) and hyphen (-) "
+             "(no spaces or accents).")
 
 
 def suggest_identifiers(
@@ -134,15 +137,16 @@ class PersonalData:
     nir: str = ""
 
 
+# What each failed rule says of the password ({min}, {max}: the limits); translated where shown.
 _REASON_WORDS = {
-    "too_short": f"has fewer than {PASSWORD_MIN} characters",
-    "too_long": f"has more than {PASSWORD_MAX} characters",
-    "no_lowercase": "has no lowercase letter",
-    "no_uppercase": "has no uppercase letter",
-    "no_digit": "has no digit",
-    "no_special": "has no special character (such as ! ? # - _ or a space)",
-    "personal_data": "contains your name, your date of birth or part of your NIR",
-    "common": "is a common password that is easy to guess",
+    "too_short": N_("has fewer than {min} characters"),
+    "too_long": N_("has more than {max} characters"),
+    "no_lowercase": N_("has no lowercase letter"),
+    "no_uppercase": N_("has no uppercase letter"),
+    "no_digit": N_("has no digit"),
+    "no_special": N_("has no special character (such as ! ? # - _ or a space)"),
+    "personal_data": N_("contains your name, your date of birth or part of your NIR"),
+    "common": N_("is a common password that is easy to guess"),
 }
 
 
@@ -160,11 +164,12 @@ def validate_password(password: str, personal: PersonalData | None = None) -> st
 
 def weak_password_message(reasons: list[str]) -> str:
     """The message for ``reasons``: built from them alone, so it cannot leak the password."""
-    return (
-        f"The password {_join_words([_REASON_WORDS[r] for r in reasons])}; choose "
-        f"{PASSWORD_MIN} to {PASSWORD_MAX} characters mixing lowercase and uppercase "
+    words = [_(_REASON_WORDS[r]).format(min=PASSWORD_MIN, max=PASSWORD_MAX) for r in reasons]
+    return _(
+        "The password {reasons}; choose "
+        "{min} to {max} characters mixing lowercase and uppercase "
         "letters, digits and special characters, with no personal data and no common word."
-    )
+    ).format(reasons=_join_words(words), min=PASSWORD_MIN, max=PASSWORD_MAX)
 
 
 def password_problems(password: str, personal: PersonalData | None = None) -> list[str]:
@@ -229,4 +234,6 @@ def _common_passwords() -> frozenset[str]:
 
 def _join_words(items: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+    if len(items) == 1:
+        return items[0]
+    return _("{first} and {last}").format(first=", ".join(items[:-1]), last=items[-1])

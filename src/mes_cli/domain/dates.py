@@ -15,11 +15,13 @@ from datetime import date
 from mes_cli.contract.errors import MesError, invalid
 from mes_cli.domain._text import fold
 
+from ..i18n import N_, _
+
 BIRTH_DATE_MIN = date(1900, 1, 1)
 
-_MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+_MONTH_NAMES = (  # translated where shown
+    N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
+    N_("July"), N_("August"), N_("September"), N_("October"), N_("November"), N_("December"),
 )
 # Folded (lower case, no accent) French and English month names and abbreviations.
 _MONTHS = {
@@ -51,7 +53,17 @@ _SHAPES = (
     # 12 mars 2021, 1er mars 2021, 12 févr. 2021, 1st March 2021
     re.compile(r"(?P<d>[0-9]{1,2})(?:er|st|nd|rd|th)? (?P<m>[a-z]+)\.? (?P<y>[0-9]+)"),
 )
-_LABELS = {"birth_date": "date of birth"}
+# How messages name the fields that hold dates (translated where shown); others: the field's name.
+_LABELS = {
+    "birth_date": N_("date of birth"),
+    "date": N_("date"),
+    "document_date": N_("document date"),
+    "start_date": N_("start date"),
+    "end_date": N_("end date"),
+    "since": N_("since"),
+    "until": N_("until"),
+    "at": N_("at"),
+}
 
 
 def parse_date(
@@ -71,18 +83,19 @@ def parse_date(
     unless ``allow_future``; ``not_before`` is a lower bound that ``not_before_label``
     (e.g. "the date of birth") names in the message.
     """
-    label = _LABELS.get(field, field.replace("_", " "))
+    label = _(_LABELS[field]) if field in _LABELS else field.replace("_", " ")
     value = _read(raw, label, field)
     today = today or date.today()
     if not allow_future and value > today:
         raise _error(
-            field, f"The {label} is in the future; check the year (today is {_dmy(today)})."
+            field, _("The {label} is in the future; check the year (today is {today}).")
+            .format(label=label, today=_dmy(today))
         )
     if not_before is not None and value < not_before:
         bound = _dmy(not_before)
         if not_before_label:
             bound = f"{not_before_label} ({bound})"
-        raise _error(field, f"The {label} cannot be before {bound}; check the year.")
+        raise _error(field, _("The {label} cannot be before {bound}; check the year.").format(label=label, bound=bound))
     return value
 
 
@@ -107,14 +120,14 @@ def _read(raw: str, label: str, field: str) -> date:
     text = " ".join(fold(raw).split())
     if not text:
         raise _error(
-            field, f"The {label} is empty; type it as dd/mm/yyyy, for example 12/03/2021."
+            field, _("The {label} is empty; type it as dd/mm/yyyy, for example 12/03/2021.").format(label=label)
         )
     match = next((m for shape in _SHAPES if (m := shape.fullmatch(text))), None)
     if match is None:
         raise _error(
             field,
-            f"The {label} is not in a form I can read; type it day first as dd/mm/yyyy, "
-            "for example 12/03/2021.",
+            _("The {label} is not in a form I can read; type it day first as dd/mm/yyyy, "
+              "for example 12/03/2021.").format(label=label),
         )
     month = _month_number(match["m"], label, field)
     return _build(int(match["d"]), month, _year(match["y"], label, field), label, field)
@@ -126,14 +139,14 @@ def _month_number(month: str, label: str, field: str) -> int:
     if month.isdigit() and not 1 <= number <= 12:
         raise _error(
             field,
-            f"The {label} has month {number}, which does not exist; the day comes first "
-            "and the month second (dd/mm/yyyy).",
+            _("The {label} has month {month}, which does not exist; the day comes first "
+              "and the month second (dd/mm/yyyy).").format(label=label, month=number),
         )
     if not number:
         raise _error(
             field,
-            f"The {label} has a month name I do not know; write it in full in French or "
-            "English (mars, March) or use digits (12/03/2021).",
+            _("The {label} has a month name I do not know; write it in full in French or "
+              "English (mars, March) or use digits (12/03/2021).").format(label=label),
         )
     return number
 
@@ -143,11 +156,11 @@ def _year(year: str, label: str, field: str) -> int:
     if len(year) != 4:
         raise _error(
             field,
-            f"The {label} must have a 4-digit year (you typed {len(year)} digits); "
-            "write for example 12/03/2021, not 12/03/21.",
+            _("The {label} must have a 4-digit year (you typed {typed} digits); "
+              "write for example 12/03/2021, not 12/03/21.").format(label=label, typed=len(year)),
         )
     if year == "0000":
-        raise _error(field, f"The {label} has year 0000, which does not exist; check the year.")
+        raise _error(field, _("The {label} has year 0000, which does not exist; check the year.").format(label=label))
     return int(year)
 
 
@@ -159,9 +172,9 @@ def _build(day: int, month: int, year: int, label: str, field: str) -> date:
         days = calendar.monthrange(year, month)[1]
         raise _error(
             field,
-            f"The {label} has day {day}, which does not exist in "
-            f"{_MONTH_NAMES[month - 1]} {year} ({days} days); check the day and the month "
-            "(dd/mm/yyyy).",
+            _("The {label} has day {day}, which does not exist in "
+              "{month} {year} ({days} days); check the day and the month "
+              "(dd/mm/yyyy).").format(label=label, day=day, month=_(_MONTH_NAMES[month - 1]), year=year, days=days),
         ) from None
 
 

@@ -14,6 +14,8 @@ import re
 from mes_cli.contract.errors import MesError, invalid
 from mes_cli.domain._text import remove_spaces
 
+from ..i18n import _
+
 NIR_LENGTH = 15
 
 # Corsica's departments 2A and 2B count as 19 and 18 when the key is computed.
@@ -43,27 +45,27 @@ def validate_nir(raw: str) -> str:
     # that exactly what it accepts is accepted here.
     nir = stdnum_nir.compact(normalize_nir(raw))
     if not _NIR_CHARS.fullmatch(nir):
-        raise _nir_error(
+        raise _nir_error(_(
             "The NIR may contain only digits (and 2A or 2B for a birth in Corsica); "
             "copy it exactly as printed on your Carte Vitale."
-        )
+        ))
     if len(nir) != NIR_LENGTH:
-        raise _nir_error(
-            f"The NIR must have {NIR_LENGTH} characters (13 digits and a 2-digit key) "
-            f"but you typed {len(nir)}; copy it from your Carte Vitale."
-        )
+        raise _nir_error(_(
+            "The NIR must have {length} characters (13 digits and a 2-digit key) "
+            "but you typed {typed}; copy it from your Carte Vitale."
+        ).format(length=NIR_LENGTH, typed=len(nir)))
     try:
         return stdnum_nir.validate(nir)
     except InvalidChecksum:
-        raise _nir_error(
+        raise _nir_error(_(
             "The NIR's last 2 digits (the key) do not match the first 13, so one digit "
             "is probably mistyped; check it against your Carte Vitale."
-        ) from None
+        )) from None
     except ValidationError:
-        raise _nir_error(
+        raise _nir_error(_(
             "The NIR must be 13 digits and a 2-digit key, with 2A or 2B only in "
             "positions 6-7 for a birth in Corsica; check it against your Carte Vitale."
-        ) from None
+        )) from None
 
 
 def nir_key(first13: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 
 from ..contract.errors import MesError
+from ..i18n import _
 
 ACCEPTED = {
     "application/pdf": "PDF",
@@ -69,22 +70,22 @@ class Sniffer:
     def media_type(self) -> str:
         """The accepted media type of what was fed, or a MesError saying why it is refused."""
         if self.size == 0:
-            raise _refuse("EMPTY_DOCUMENT", "The file is empty; choose the file that holds the document.")
+            raise _refuse("EMPTY_DOCUMENT", _("The file is empty; choose the file that holds the document."))
         head, tail = bytes(self._head), self._tail
         if head.startswith(b"%PDF-"):
             if b"%%EOF" not in tail:
-                raise _refuse("TRUNCATED_DOCUMENT", "This PDF is incomplete (no end-of-file marker): it was cut "
-                              "during a copy or download; get a complete copy.")
+                raise _refuse("TRUNCATED_DOCUMENT", _("This PDF is incomplete (no end-of-file marker): it was cut "
+                                                      "during a copy or download; get a complete copy."))
             return "application/pdf"
         if head.startswith(b"\xff\xd8\xff"):
             if not tail.rstrip(b"\x00").endswith(b"\xff\xd9"):
-                raise _refuse("TRUNCATED_DOCUMENT", "This JPEG image is incomplete (no end marker); get a "
-                              "complete copy.")
+                raise _refuse("TRUNCATED_DOCUMENT", _("This JPEG image is incomplete (no end marker); get a "
+                                                      "complete copy."))
             return "image/jpeg"
         if head.startswith(b"\x89PNG\r\n\x1a\n"):
             if b"IEND" not in tail[-16:]:
-                raise _refuse("TRUNCATED_DOCUMENT", "This PNG image is incomplete (no IEND chunk); get a "
-                              "complete copy.")
+                raise _refuse("TRUNCATED_DOCUMENT", _("This PNG image is incomplete (no IEND chunk); get a "
+                                                      "complete copy."))
             return "image/png"
         if head.startswith((b"II*\x00", b"MM\x00*")):
             return "image/tiff"
@@ -93,11 +94,11 @@ class Sniffer:
         if self._is_text and self._text_complete():
             stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
             if stripped.startswith(_MARKUP):
-                raise _refuse("UNSUPPORTED_TYPE", "This file holds HTML or XML, which is not accepted; save it "
-                              "as PDF first.", detected="markup")
+                raise _refuse("UNSUPPORTED_TYPE", _("This file holds HTML or XML, which is not accepted; save it "
+                                                    "as PDF first."), detected="markup")
             return "text/plain"
-        raise _refuse("UNSUPPORTED_TYPE", "This file's content is not an accepted type (PDF, JPEG, PNG, TIFF, TXT, "
-                      "RTF), whatever its name says; convert it to PDF first.")
+        raise _refuse("UNSUPPORTED_TYPE", _("This file's content is not an accepted type (PDF, JPEG, PNG, TIFF, TXT, "
+                                            "RTF), whatever its name says; convert it to PDF first."))
 
     def _text_complete(self) -> bool:
         try:

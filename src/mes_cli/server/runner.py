@@ -10,12 +10,15 @@ need; granian needs a Rust build on unusual platforms.)
 
 from __future__ import annotations
 
+import contextvars
 import os
 import secrets
 import signal
 import threading
 from pathlib import Path
 from typing import Callable
+
+from ..i18n import _
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -43,13 +46,15 @@ def start_periodic_jobs(ctx, interval_seconds: float, say: Callable[[str], None]
             try:
                 report = run_all(ctx)
             except Exception as exc:  # a failed round is retried at the next one, never kills the server
-                say(f"periodic jobs failed this round: {type(exc).__name__}")
+                say(_("periodic jobs failed this round: {error}").format(error=type(exc).__name__))
                 continue
             for result in report.results:
                 if result.sent:
-                    say(f"{result.job}: sent {result.sent}")
+                    say(_("{job}: sent {count}").format(job=result.job, count=result.sent))
 
-    threading.Thread(target=loop, name="periodic-jobs", daemon=True).start()
+    # The thread speaks the language of the one that started the server (a context variable).
+    context = contextvars.copy_context()
+    threading.Thread(target=context.run, args=(loop,), name="periodic-jobs", daemon=True).start()
     return stop
 
 
@@ -76,14 +81,17 @@ def serve(*, data_dir: Path, host: str, port: int, dev: bool, admin_token: str |
     ctx = ServerContext.build(settings)
     removed = collect_garbage(ctx)
     application["app"] = create_app(settings, ctx)
-    say(f"mes server listening on http://{host}:{server.effective_port} "
-        f"(data: {data_dir}{', development mode' if dev else ''})")
+    if dev:
+        listening = _("mes server listening on {url} (data: {path}, development mode)")
+    else:
+        listening = _("mes server listening on {url} (data: {path})")
+    say(listening.format(url=f"http://{host}:{server.effective_port}", path=data_dir))
     if token_file:
-        say(f"admin token: in {token_file}")
+        say(_("admin token: in {path}").format(path=token_file))
     if removed:
-        say(f"removed {removed} leftover file(s) of interrupted uploads")
+        say(_("removed {count} leftover file(s) of interrupted uploads").format(count=removed))
     if host not in LOOPBACK:
-        say("warning: listening beyond loopback; put it behind TLS before real use.")
+        say(_("warning: listening beyond loopback; put it behind TLS before real use."))
 
     def stop(signum, frame):  # SIGTERM leaves the loop the way Ctrl-C does
         raise KeyboardInterrupt
@@ -97,4 +105,4 @@ def serve(*, data_dir: Path, host: str, port: int, dev: bool, admin_token: str |
     finally:
         stop_jobs.set()
         server.close()
-        say("mes server stopped.")
+        say(_("mes server stopped."))

@@ -37,6 +37,10 @@ class Policy:
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19 * 1024
     argon2_parallelism: int = 1
+    # Recovery and activation answers take at least this long, found or not, so that their timing
+    # does not tell who is registered (bench/enumeration.py) [ours]; above the store's and the
+    # senders' usual time, well below what a person notices.
+    uniform_answer_time: dt.timedelta = dt.timedelta(milliseconds=100)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,13 @@ class Settings:
     policy: Policy = field(default_factory=Policy)
     smtp_url: str | None = None
     sms_webhook_url: str | None = None
+    # Pad the answers of Operation.uniform_time operations; None: outside development mode only
+    # (a development server shows every code in its outbox anyway, and the test suite stays fast).
+    uniform_answers: bool | None = None
+
+    @property
+    def pads_answers(self) -> bool:
+        return not self.dev if self.uniform_answers is None else self.uniform_answers
 
     @property
     def db_path(self) -> Path:

@@ -15,6 +15,8 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from ...i18n import _, ngettext
+
 _UNITS = ("years", "months", "days")
 
 
@@ -48,12 +50,19 @@ class Age:
 
     def text(self) -> str:
         """'5 months', '1 year and 2 months': for reminder sentences."""
-        parts = [
-            f"{n} {unit[:-1] if n == 1 else unit}"
-            for n, unit in zip((self.years, self.months, self.days), _UNITS)
-            if n
-        ]
-        return " and ".join(parts) or "0 days"
+        parts = []
+        if self.years:
+            parts.append(ngettext("{n} year", "{n} years", self.years).format(n=self.years))
+        if self.months:
+            parts.append(ngettext("{n} month", "{n} months", self.months).format(n=self.months))
+        if self.days:
+            parts.append(ngettext("{n} day", "{n} days", self.days).format(n=self.days))
+        if not parts:
+            return ngettext("{n} day", "{n} days", 0).format(n=0)
+        text = parts[0]
+        for part in parts[1:]:
+            text = _("{first} and {last}").format(first=text, last=part)
+        return text
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,8 @@ from mes_cli.domain.vaccination.model import Reminder
 from mes_cli.domain.vaccination.schedule import BoosterTrack, Rule
 from mes_cli.domain.vaccination.situation import Situation
 
+from ...i18n import _
+
 _OLDEST = 130  # years: fixed ages are not generated beyond
 
 
@@ -60,7 +62,7 @@ def track_reminders(track: BoosterTrack, rules: list[Rule], situation: Situation
         gap = _max_gap(track, birth, due_from)
         if last is not None and gap is not None and gap.after(last) < due_from:
             due_from = gap.after(last)
-    details = [f"last booster recorded on {dmy(last)}"] if last else []
+    details = [_("last booster recorded on {date}").format(date=dmy(last))] if last else []
     reminder = situation.reminder(
         rule,
         vaccine,
@@ -69,7 +71,7 @@ def track_reminders(track: BoosterTrack, rules: list[Rule], situation: Situation
         None,
         track.recommended,
         details,
-        missing=None if last else "no booster recorded",
+        missing=None if last else _("no booster recorded"),
     )
     return [reminder] if reminder else []
 

@@ -19,6 +19,8 @@ from mes_cli.contract.errors import invalid
 from mes_cli.domain._text import fold
 from mes_cli.domain.vaccination._resources import read_json
 
+from ...i18n import _
+
 _CODE = re.compile(r"[A-Z][A-Z0-9_]*")
 _MAX_SUGGESTIONS = 5
 
@@ -71,7 +73,7 @@ def find_vaccine(query: str) -> Vaccine:
     if not key:
         raise invalid(
             "VALIDATION_ERROR",
-            "The vaccine is empty; type its name, brand (e.g. Gardasil 9) or code (e.g. HPV).",
+            _("The vaccine is empty; type its name, brand (e.g. Gardasil 9) or code (e.g. HPV)."),
             "vaccine",
             suggestions=[],
         )
@@ -81,15 +83,17 @@ def find_vaccine(query: str) -> Vaccine:
         return found
     suggestions = _suggest(query, key)
     if suggestions:
-        hint = "did you mean " + ", ".join(f"{shown} [{v.code}]" for shown, v in suggestions) + "?"
+        message = _("Unknown vaccine {query!r}; did you mean {suggestions}? "
+                    "Search the catalogue by brand, name or disease to find its code.")
     else:
-        hint = "no vaccine of the catalogue has a close name."
+        message = _("Unknown vaccine {query!r}; no vaccine of the catalogue has a close name. "
+                    "Search the catalogue by brand, name or disease to find its code.")
+    listing = ", ".join(f"{shown} [{v.code}]" for shown, v in suggestions)
     raise invalid(
         "UNKNOWN_VACCINE",
-        f"Unknown vaccine {query.strip()!r}; {hint} "
-        "Search the catalogue by brand, name or disease to find its code.",
+        message.format(query=query.strip(), suggestions=listing),
         "vaccine",
-        suggestions=[v.code for _, v in suggestions],
+        suggestions=[v.code for _shown, v in suggestions],
     )
 
 

@@ -32,7 +32,7 @@ class Reminder:
     """One dose to give: overdue, due now, or coming within the horizon.
 
     ``due_until`` is the end of the recommended window when the calendar gives one;
-    ``reason`` is one English sentence for people; ``rule_id`` names the calendar rule.
+    ``reason`` is one sentence for people (in the current language); ``rule_id`` names the calendar rule.
     """
 
     vaccine: str

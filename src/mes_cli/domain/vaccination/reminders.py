@@ -17,6 +17,8 @@ from mes_cli.domain.vaccination.seasons import seasonal_reminders
 from mes_cli.domain.vaccination.series import series_reminders
 from mes_cli.domain.vaccination.situation import Situation
 
+from ...i18n import _
+
 
 def reminders(
     birth_date: date, doses: list[Dose], at: date, calendar: Calendar | None = None
@@ -57,7 +59,8 @@ def reminders(
     if at < birth_date:
         raise invalid(
             "INVALID_DATE",
-            f"The day asked about ({dmy(at)}) is before the date of birth ({dmy(birth_date)}).",
+            _("The day asked about ({day}) is before the date of birth ({birth}).")
+            .format(day=dmy(at), birth=dmy(birth_date)),
             "at",
         )
     cal = calendar if calendar is not None else load_calendar()

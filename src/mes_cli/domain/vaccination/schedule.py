@@ -24,6 +24,8 @@ from mes_cli.domain.vaccination._resources import data_names, read_json
 from mes_cli.domain.vaccination.ages import Age, MonthDay
 from mes_cli.domain.vaccination.catalogue import vaccine_by_code
 
+from ...i18n import _
+
 KINDS = ("dose", "booster", "seasonal")
 _RULE_KEYS = {
     "id", "kind", "series", "vaccine", "dose", "due", "due_until", "recommended",
@@ -135,7 +137,8 @@ def calendar(edition: str = "2025") -> Calendar:
     if edition not in known:
         raise invalid(
             "VALIDATION_ERROR",
-            f"No vaccination calendar edition {edition!r}; available: {', '.join(known)}.",
+            _("No vaccination calendar edition {edition!r}; available: {editions}.")
+            .format(edition=edition, editions=", ".join(known)),
             "edition",
         )
     return _load(edition)

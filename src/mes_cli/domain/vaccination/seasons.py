@@ -21,6 +21,8 @@ from mes_cli.domain.vaccination.model import Reminder
 from mes_cli.domain.vaccination.schedule import Rule
 from mes_cli.domain.vaccination.situation import Situation
 
+from ...i18n import _
+
 
 def seasonal_reminders(rules: list[Rule], situation: Situation) -> list[Reminder]:
     """Reminders for the seasons around ``at`` (last year's, this year's, next year's)."""
@@ -54,5 +56,5 @@ def _season(rule: Rule, situation: Situation, year: int) -> Reminder | None:
         ends - timedelta(days=1),
         rule.recommended,
         [],
-        missing=f"none recorded since {dmy(counts_from)}",
+        missing=_("none recorded since {date}").format(date=dmy(counts_from)),
     )

@@ -26,6 +26,8 @@ from mes_cli.domain.vaccination.model import Dose, Reminder
 from mes_cli.domain.vaccination.schedule import Rule
 from mes_cli.domain.vaccination.situation import Situation
 
+from ...i18n import _
+
 
 def series_reminders(rules: list[Rule], situation: Situation) -> list[Reminder]:
     """Reminders for the rules of one series of ``dose`` rules, in the series' order."""
@@ -78,12 +80,13 @@ def _reminder(
         if earliest > due_from:
             due_from = earliest
             details.append(
-                f"at least {rule.min_interval.text()} after {after[0].dose} given on {dmy(after[1])}"
+                _("at least {interval} after {dose} given on {date}")
+                .format(interval=rule.min_interval.text(), dose=after[0].dose, date=dmy(after[1]))
             )
     due_until = rule.due_until.after(birth) if rule.due_until else None
     if due_until is not None and due_until < due_from:
         due_until = None
-    catch_up = (f"catch-up recommended until {dmy(ends - timedelta(days=1))}",) if ends else ()
+    catch_up = (_("catch-up recommended until {date}").format(date=dmy(ends - timedelta(days=1))),) if ends else ()
     return situation.reminder(
         rule, rule.vaccine, rule.dose, due_from, due_until, rule.recommended, details, if_overdue=catch_up
     )

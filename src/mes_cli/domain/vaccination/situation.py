@@ -15,6 +15,10 @@ from mes_cli.domain.vaccination.schedule import Calendar, Rule
 from mes_cli.domain.vaccination.timing import status_of
 from mes_cli.domain.vaccination.wording import sentence
 
+from ...i18n import N_, _
+
+NOT_RECORDED = N_("not recorded")  # the default ``missing``, translated when used
+
 
 @dataclass(frozen=True)
 class Situation:
@@ -40,13 +44,14 @@ class Situation:
         recommended: str,
         details: list[str],
         *,
-        missing: str | None = "not recorded",
+        missing: str | None = NOT_RECORDED,
         if_overdue: tuple[str, ...] = (),
     ) -> Reminder | None:
         """The reminder for a dose not given, or None when it is beyond the horizon.
 
         ``details`` follow the main clause whatever the status; ``missing`` is added
-        when the dose is due or overdue, ``if_overdue`` when it is overdue.
+        when the dose is due or overdue, ``if_overdue`` when it is overdue.  Callers pass
+        them translated; the default ``missing`` is translated here.
         """
         status = status_of(self.at, due_from, due_until, self.calendar.settings)
         if status is None:
@@ -54,7 +59,7 @@ class Situation:
         known = vaccine_by_code(vaccine)
         label = known.label if known else vaccine
         if status != "upcoming" and missing:
-            details = [*details, missing]
+            details = [*details, _(NOT_RECORDED) if missing is NOT_RECORDED else missing]
         if status == "overdue":
             details = [*details, *if_overdue]
         return Reminder(

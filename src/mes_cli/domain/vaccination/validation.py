@@ -7,6 +7,8 @@ from datetime import date
 from mes_cli.contract.errors import invalid
 from mes_cli.domain.vaccination.ages import dmy
 
+from ...i18n import _
+
 
 def validate_dose_date(d: date, birth_date: date, today: date) -> date:
     """Return ``d`` if it is on or after the birth date and not after ``today``.
@@ -17,15 +19,15 @@ def validate_dose_date(d: date, birth_date: date, today: date) -> date:
     if d < birth_date:
         raise invalid(
             "INVALID_DATE",
-            f"The vaccination date {dmy(d)} is before the date of birth ({dmy(birth_date)}); "
-            "check the year.",
+            _("The vaccination date {date} is before the date of birth ({birth}); "
+              "check the year.").format(date=dmy(d), birth=dmy(birth_date)),
             "date",
         )
     if d > today:
         raise invalid(
             "INVALID_DATE",
-            f"The vaccination date {dmy(d)} is in the future (today is {dmy(today)}); "
-            "record a dose once it has been given.",
+            _("The vaccination date {date} is in the future (today is {today}); "
+              "record a dose once it has been given.").format(date=dmy(d), today=dmy(today)),
             "date",
         )
     return d

@@ -13,15 +13,17 @@ import logging
 import secrets
 import sqlite3
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import falcon
 import msgspec
 
-from ... import __version__
+from ... import __version__, i18n
 from ...contract import models as m
 from ...contract.errors import CATALOGUE, MesError
+from ...i18n import _
 from ..context import ServerContext
 from ..services import auth, profiles
 from ..services.documents import FileResult
@@ -56,7 +58,7 @@ def _error_body(code: str, message: str, details: dict, request_id: str) -> byte
 
 def _bearer(req: falcon.Request) -> str | None:
     header = req.get_header("Authorization") or ""
-    scheme, _, value = header.partition(" ")
+    scheme, _space, value = header.partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
@@ -71,6 +73,26 @@ class RequestId:
         resp.set_header("Cache-Control", "no-store")
 
 
+class Language:
+    """Answers in the language the request prefers (``Accept-Language``: English or French).
+
+    Messages are built where errors are raised, deep in the services, so the language is
+    a context variable set for the time of the request rather than a parameter.
+    """
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        language = i18n.from_accept_language(req.get_header("Accept-Language"))
+        req.context.language_token = i18n.use(language)
+        resp.set_header("Content-Language", language)
+        resp.append_header("Vary", "Accept-Language")
+
+    def process_response(self, req, resp, resource, req_succeeded) -> None:
+        token = getattr(req.context, "language_token", None)
+        if token is not None:
+            i18n.restore(token)
+            req.context.language_token = None
+
+
 class OperationsResource:
     """All operations sharing one path; dispatches on the HTTP method."""
 
@@ -82,6 +104,17 @@ class OperationsResource:
 
     def _dispatch(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
         operation = self._operations[req.method]
+        if not (operation.uniform_time and self._ctx.settings.pads_answers):
+            return self._serve(req, resp, operation, params)
+        started = time.monotonic()
+        try:
+            return self._serve(req, resp, operation, params)
+        finally:  # errors too: "not found" must take as long as "sent"
+            remaining = self._ctx.settings.policy.uniform_answer_time.total_seconds() - (time.monotonic() - started)
+            if remaining > 0:
+                time.sleep(remaining)
+
+    def _serve(self, req: falcon.Request, resp: falcon.Response, operation: Operation, params: dict) -> None:
         call = Call(params=params)
         self._check_access(req, operation, call)
         if call.session is not None and "profile_id" in params:  # the one place a profile access is decided,
@@ -104,8 +137,8 @@ class OperationsResource:
         try:
             handle = open(result.path, "rb")
         except FileNotFoundError:
-            raise MesError("STORAGE_UNAVAILABLE", "The document's bytes are missing from the store; "
-                           "the server's administrator must restore them from a backup.") from None
+            raise MesError("STORAGE_UNAVAILABLE", _("The document's bytes are missing from the store; the server's "
+                                                    "administrator must restore them from a backup.")) from None
         resp.content_type = result.media_type
         resp.content_length = result.size
         resp.set_header("X-Content-SHA256", result.sha256)
@@ -117,15 +150,15 @@ class OperationsResource:
         if operation.access == "session":
             call.session = auth.authenticate(self._ctx, _bearer(req))
         elif operation.access == "dev" and not settings.dev:
-            raise MesError("DEV_MODE_REQUIRED", "This endpoint exists only on a server started with --dev.")
+            raise MesError("DEV_MODE_REQUIRED", _("This endpoint exists only on a server started with --dev."))
         elif operation.access == "admin":
             given = req.get_header("X-Admin-Token") or ""
             if settings.admin_token:
                 if not hmac.compare_digest(given.encode(), settings.admin_token.encode()):
-                    raise MesError("ADMIN_REQUIRED", "This needs the server's admin token (--admin-token or "
-                                   "MES_ADMIN_TOKEN).")
+                    raise MesError("ADMIN_REQUIRED", _("This needs the server's admin token (--admin-token or "
+                                                       "MES_ADMIN_TOKEN)."))
             elif not settings.dev:
-                raise MesError("ADMIN_REQUIRED", "This server has no admin token; restart it with --admin-token.")
+                raise MesError("ADMIN_REQUIRED", _("This server has no admin token; restart it with --admin-token."))
 
     def _query(self, req: falcon.Request, operation: Operation) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -135,17 +168,17 @@ class OperationsResource:
                 continue
             if kind is int:
                 if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 10_000:
-                    raise MesError("VALIDATION_ERROR", f"Query parameter {name!r} must be a whole number from 1 "
-                                   "to 10000.", {"field": name})
+                    raise MesError("VALIDATION_ERROR", _("Query parameter {name!r} must be a whole number from 1 "
+                                                         "to 10000.").format(name=name), {"field": name})
                 values[name] = int(raw)
             elif kind is bool:
                 if raw.lower() not in ("true", "false", "1", "0"):
-                    raise MesError("VALIDATION_ERROR", f"Query parameter {name!r} must be true or false.",
-                                   {"field": name})
+                    raise MesError("VALIDATION_ERROR", _("Query parameter {name!r} must be true or false.")
+                                   .format(name=name), {"field": name})
                 values[name] = raw.lower() in ("true", "1")
             elif len(raw) > 200:
-                raise MesError("VALIDATION_ERROR", f"Query parameter {name!r} is longer than 200 characters.",
-                               {"field": name})
+                raise MesError("VALIDATION_ERROR", _("Query parameter {name!r} is longer than 200 characters.")
+                               .format(name=name), {"field": name})
             else:
                 values[name] = raw
         return values
@@ -153,16 +186,17 @@ class OperationsResource:
     def _decode(self, req: falcon.Request, kind: type) -> Any:
         limit = self._ctx.settings.max_body_bytes
         if req.content_length is not None and req.content_length > limit:
-            raise MesError("PAYLOAD_TOO_LARGE", f"The request body is larger than {limit} bytes.")
+            raise MesError("PAYLOAD_TOO_LARGE", _("The request body is larger than {limit} bytes.").format(limit=limit))
         raw = req.bounded_stream.read(limit + 1)
         if len(raw) > limit:
-            raise MesError("PAYLOAD_TOO_LARGE", f"The request body is larger than {limit} bytes.")
+            raise MesError("PAYLOAD_TOO_LARGE", _("The request body is larger than {limit} bytes.").format(limit=limit))
         try:
             return msgspec.json.decode(raw or b"{}", type=kind)
         except msgspec.ValidationError as exc:
-            raise MesError("VALIDATION_ERROR", f"Invalid request: {exc}.", {"problem": str(exc)}) from None
+            raise MesError("VALIDATION_ERROR", _("Invalid request: {problem}.").format(problem=exc),
+                           {"problem": str(exc)}) from None
         except msgspec.DecodeError:
-            raise MesError("MALFORMED_REQUEST", "The request body is not valid JSON.") from None
+            raise MesError("MALFORMED_REQUEST", _("The request body is not valid JSON.")) from None
 
 
 class HealthResource:
@@ -203,11 +237,12 @@ def _handle_http_error(req, resp, exc: falcon.HTTPError, params) -> None:
     for name, value in (exc.headers or {}).items():  # e.g. Allow on a 405
         resp.set_header(name, value)
     resp.content_type = falcon.MEDIA_JSON
-    message = exc.title or "Request refused"
+    message = exc.title or _("Request refused")
     if status == 404:
-        message = f"There is no endpoint {req.path}; see /openapi.json for the list."
+        message = _("There is no endpoint {path}; see /openapi.json for the list.").format(path=req.path)
     elif status == 405:
-        message = f"{req.method} is not allowed on {req.path}; allowed: {exc.headers.get('Allow', '')}."
+        message = _("{method} is not allowed on {path}; allowed: {allowed}.").format(
+            method=req.method, path=req.path, allowed=exc.headers.get("Allow", ""))
     resp.data = _error_body(code, message, {}, getattr(req.context, "request_id", "-"))
 
 
@@ -215,21 +250,22 @@ def _handle_unexpected(req, resp, exc: Exception, params) -> None:
     if isinstance(exc, falcon.HTTPError):
         return _handle_http_error(req, resp, exc, params)
     if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):  # SQLITE_FULL: the transaction rolled back
-        return _handle_mes_error(req, resp, MesError("STORAGE_FULL", "The server's disk is full: nothing was "
-                                                     "changed. Try again later."), params)
+        return _handle_mes_error(req, resp, MesError("STORAGE_FULL", _("The server's disk is full: nothing was "
+                                                                       "changed. Try again later.")), params)
     request_id = getattr(req.context, "request_id", "-")
     # The type and the request id only: the message could carry health data or a secret.
     log.error("request %s failed: %s at %s", request_id, type(exc).__name__, req.path)
     print(f"mes server: request {request_id} failed with {type(exc).__name__}", file=sys.stderr)
     resp.status = 500
     resp.content_type = falcon.MEDIA_JSON
-    resp.data = _error_body("INTERNAL_ERROR", "An unexpected error occurred on the server; nothing was changed. "
-                            f"Report request id {request_id} if it persists.", {}, request_id)
+    resp.data = _error_body("INTERNAL_ERROR", _("An unexpected error occurred on the server; nothing was changed. "
+                                                "Report request id {request_id} if it persists.")
+                            .format(request_id=request_id), {}, request_id)
 
 
 def create_app(settings: Settings, ctx: ServerContext | None = None) -> falcon.App:
     ctx = ctx or ServerContext.build(settings)
-    app = falcon.App(middleware=[RequestId()])
+    app = falcon.App(middleware=[RequestId(), Language()])
     app.req_options.strip_url_path_trailing_slash = True
     by_path: dict[str, dict[str, Operation]] = {}
     for operation in OPERATIONS:

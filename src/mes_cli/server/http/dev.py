@@ -6,6 +6,7 @@ import datetime as dt
 
 from ...contract import models as m
 from ...contract.errors import MesError
+from ...i18n import _
 from ..clock import UTC, from_iso, utcnow
 from ..context import CLOCK_OFFSET_KEY, ServerContext
 
@@ -30,7 +31,7 @@ def move_clock(ctx: ServerContext, call) -> m.ClockResponse:
     with ctx.store.transaction():
         offset = 0 if request.reset else int(ctx.store.get_meta(CLOCK_OFFSET_KEY, "0")) + request.advance_seconds
         if utcnow() + dt.timedelta(seconds=offset) >= LATEST:
-            raise MesError("VALIDATION_ERROR", f"The clock cannot go past {LATEST:%Y}; reset it (--reset) first.",
-                           {"field": "advance_seconds"})
+            raise MesError("VALIDATION_ERROR", _("The clock cannot go past {year}; reset it (--reset) first.")
+                           .format(year=f"{LATEST:%Y}"), {"field": "advance_seconds"})
         ctx.store.set_meta(CLOCK_OFFSET_KEY, offset)
     return m.ClockResponse(now=ctx.clock.now(), offset_seconds=offset)

@@ -23,6 +23,9 @@ class Operation:
     query: tuple[tuple[str, type, str], ...] = ()
     raw_body: bool = False  # the handler streams the request body itself (documents)
     raw_media: str | None = None  # for the OpenAPI document: the raw body's or response's media type
+    # Answers about a person named without logging in (recovery, activation): padded to one minimum
+    # duration (Policy.uniform_answer_time) so that timing cannot tell who is registered.
+    uniform_time: bool = False
 
     @property
     def response_media(self) -> str:

@@ -15,11 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...contract.errors import MesError
+from ...i18n import N_, _
 from ..clock import Clock, to_iso
 from ..store import Store
 from .senders import DeliveryError, Sender
 
 REDACTED = "[redacted]"
+# Why a notification did not go out, by channel ({problem}: what the sender said); translated when raised.
+_NOT_DELIVERED = {
+    "email": N_("The email could not be delivered: {problem}. Try the other channel, or again in a few minutes."),
+    "sms": N_("The sms could not be delivered: {problem}. Try the other channel, or again in a few minutes."),
+}
 
 
 @dataclass(frozen=True)
@@ -60,12 +66,13 @@ class Outbox:
             try:
                 sender.deliver(note.recipient, note.subject, note.body)
             except DeliveryError as exc:
-                raise MesError(
-                    "DELIVERY_FAILED",
-                    f"The {note.channel} could not be delivered: {exc}. "
-                    "Try the other channel, or again in a few minutes.",
-                    {"channel": note.channel},
-                ) from None
+                if note.channel in _NOT_DELIVERED:
+                    message = _(_NOT_DELIVERED[note.channel]).format(problem=exc)
+                else:
+                    message = _("The {channel} could not be delivered: {problem}. "
+                                "Try the other channel, or again in a few minutes.").format(channel=note.channel,
+                                                                                            problem=exc)
+                raise MesError("DELIVERY_FAILED", message, {"channel": note.channel}) from None
         return cursor.lastrowid
 
     def list(self, recipient: str | None = None, person_id: str | None = None, limit: int = 100) -> list:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from ...i18n import _
+
 
 class DeliveryError(Exception):
     pass
@@ -50,7 +52,8 @@ class SmtpSender:
                     smtp.login(self._user, self._password or "")
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryError(f"the e-mail server refused or could not be reached ({type(exc).__name__})") from None
+            raise DeliveryError(_("the e-mail server refused or could not be reached ({error})")
+                                .format(error=type(exc).__name__)) from None
 
 
 class WebhookSmsSender:
@@ -67,6 +70,7 @@ class WebhookSmsSender:
         try:
             response = httpx.post(self._url, json={"to": recipient, "text": body}, timeout=10)
         except httpx.HTTPError as exc:
-            raise DeliveryError(f"the SMS gateway could not be reached ({type(exc).__name__})") from None
+            raise DeliveryError(_("the SMS gateway could not be reached ({error})")
+                                .format(error=type(exc).__name__)) from None
         if response.status_code >= 300:
-            raise DeliveryError(f"the SMS gateway answered HTTP {response.status_code}")
+            raise DeliveryError(_("the SMS gateway answered HTTP {status}").format(status=response.status_code))

@@ -8,6 +8,7 @@ from dateutil.relativedelta import relativedelta
 
 from ...contract import models as m
 from ...contract.errors import MesError
+from ...i18n import _
 from ...domain.codes import validate_otp
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
@@ -47,7 +48,7 @@ def notify_person(ctx: ServerContext, person_id: str, subject: str, body: str, k
 
 def require_password(ctx: ServerContext, person_id: str, password: str) -> None:
     if not ctx.secrets.password_matches(password, space_of(ctx, person_id)["password_hash"]):
-        raise MesError("WRONG_PASSWORD", "The password is not right; nothing was changed.", {"field": "password"})
+        raise MesError("WRONG_PASSWORD", _("The password is not right; nothing was changed."), {"field": "password"})
 
 
 def revoke_sessions(ctx: ServerContext, person_id: str, now: dt.datetime) -> None:
@@ -84,8 +85,8 @@ def totp_begin(ctx: ServerContext, person_id: str) -> m.TotpEnrolment:
 
     space = space_of(ctx, person_id)
     if space["totp_secret"]:
-        raise MesError("TOTP_ALREADY_ENROLLED", "An authenticator app is already enrolled; disable it first "
-                       "(`mes account totp disable`).")
+        raise MesError("TOTP_ALREADY_ENROLLED", _("An authenticator app is already enrolled; disable it first "
+                                                  "(`mes account totp disable`)."))
     secret = pyotp.random_base32()
     ctx.store.run("UPDATE spaces SET totp_pending_secret = ? WHERE person_id = ?", (secret, person_id))
     uri = pyotp.TOTP(secret).provisioning_uri(name=space["identifier"], issuer_name=TOTP_ISSUER)
@@ -97,11 +98,11 @@ def totp_confirm(ctx: ServerContext, person_id: str, request: m.TotpConfirm) -> 
     space = space_of(ctx, person_id)
     secret = space["totp_pending_secret"]
     if not secret:
-        raise MesError("TOTP_NOT_ENROLLED", "No authenticator enrolment is waiting; run `mes account totp enable`.")
+        raise MesError("TOTP_NOT_ENROLLED", _("No authenticator enrolment is waiting; run `mes account totp enable`."))
     step = totp.matching_step(secret, code, ctx.clock.now())
     if step is None:
-        raise MesError("INVALID_CODE", "This code is not the one your authenticator app shows now; "
-                       "check the app's clock and try the current code.")
+        raise MesError("INVALID_CODE", _("This code is not the one your authenticator app shows now; "
+                                         "check the app's clock and try the current code."))
     ctx.store.run("UPDATE spaces SET totp_secret = ?, totp_pending_secret = NULL, totp_last_step = ?"
                   " WHERE person_id = ?", (secret, step, person_id))
     return m.TotpStatus(totp_enabled=True)

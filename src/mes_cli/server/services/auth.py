@@ -13,6 +13,7 @@ import sqlite3
 
 from ...contract import models as m
 from ...contract.errors import MesError
+from ...i18n import _
 from ...domain.codes import generate_otp, validate_otp
 from ...domain.contacts import mask_email, mask_mobile
 from ..clock import from_iso, to_iso
@@ -27,7 +28,6 @@ SEEN_GRANULARITY = dt.timedelta(seconds=60)
 FOREVER = dt.timedelta(days=365 * 100)  # consecutive failures are forgotten only by a success or a reset
 
 LOGIN_PURPOSE = "login"
-RESTART = "Start again with `mes login`."
 
 
 def failures(ctx: ServerContext, identifier: str) -> Throttle:
@@ -50,14 +50,14 @@ def _check_throttle(ctx: ServerContext, identifier: str, now: dt.datetime) -> Th
     throttle = failures(ctx, identifier)
     count = throttle.count(now)
     if count >= ctx.policy.login_lock_after:
-        raise MesError("ACCOUNT_LOCKED", "This account is locked after too many failed logins; "
-                       "reset your password with `mes reset-password` to unlock it.")
+        raise MesError("ACCOUNT_LOCKED", _("This account is locked after too many failed logins; "
+                                           "reset your password with `mes reset-password` to unlock it."))
     delay = _failure_delay(ctx, count)
     last = throttle.last_at(now)
     if delay and last and now < last + delay:
         wait = seconds_until(last + delay, now)
-        raise MesError("TOO_MANY_ATTEMPTS", f"Too many failed logins on this account; wait {wait} s before trying "
-                       "again.", {"retry_after_seconds": wait})
+        raise MesError("TOO_MANY_ATTEMPTS", _("Too many failed logins on this account; wait {wait} s before trying "
+                                              "again.").format(wait=wait), {"retry_after_seconds": wait})
     return throttle
 
 
@@ -68,19 +68,19 @@ def start(ctx: ServerContext, request: m.LoginRequest) -> m.LoginStarted:
     space = ctx.store.one("SELECT * FROM spaces WHERE identifier = ?", (identifier,)) if identifier else None
     if not ctx.secrets.password_matches(request.password, space["password_hash"] if space else None):
         throttle.hit(now)
-        raise MesError("INVALID_CREDENTIALS", "Wrong identifier or password. Forgot one? `mes recover-id` or "
-                       "`mes reset-password`.")
+        raise MesError("INVALID_CREDENTIALS", _("Wrong identifier or password. Forgot one? `mes recover-id` or "
+                                                "`mes reset-password`."))
     if space["state"] != "active":
-        raise MesError("ACCOUNT_NOT_ACTIVE", "This space is not active; activate it with a provisional code "
-                       "(`mes activate`).")
+        raise MesError("ACCOUNT_NOT_ACTIVE", _("This space is not active; activate it with a provisional code "
+                                               "(`mes activate`)."))
     person = person_by_id(ctx, space["person_id"])
     login_id = new_token()
     expires_at = now + ctx.policy.otp_validity
     channel = request.channel
     if channel == "totp":
         if not space["totp_secret"]:
-            raise MesError("TOTP_NOT_ENROLLED", "No authenticator app is enrolled for this account; log in with "
-                           "--channel email or sms, then run `mes account totp enable`.")
+            raise MesError("TOTP_NOT_ENROLLED", _("No authenticator app is enrolled for this account; log in with "
+                                                  "--channel email or sms, then run `mes account totp enable`."))
         challenges.create(ctx, challenge_id=login_id, purpose=LOGIN_PURPOSE, person_id=person["id"], channel=channel,
                           destination=None, code=None, lifetime=ctx.policy.otp_validity, now=now)
         return m.LoginStarted(login_id=login_id, channel=channel, sent_to=None, expires_at=expires_at,
@@ -88,8 +88,9 @@ def start(ctx: ServerContext, request: m.LoginRequest) -> m.LoginStarted:
     destination = person["email"] if channel == "email" else person["mobile"]
     if not destination:
         other = "sms" if channel == "email" else "email"
-        raise MesError("CHANNEL_UNAVAILABLE", f"No {'e-mail address' if channel == 'email' else 'mobile number'} is "
-                       f"on file for this account; use --channel {other}.", {"available": [other]})
+        message = (_("No e-mail address is on file for this account; use --channel {other}.") if channel == "email"
+                   else _("No mobile number is on file for this account; use --channel {other}."))
+        raise MesError("CHANNEL_UNAVAILABLE", message.format(other=other), {"available": [other]})
     code = generate_otp()
     with ctx.store.transaction():
         challenges.create(ctx, challenge_id=login_id, purpose=LOGIN_PURPOSE, person_id=person["id"], channel=channel,
@@ -120,19 +121,21 @@ def complete(ctx: ServerContext, request: m.LoginCode) -> m.SessionView:
     code = validate_otp(request.code)
     row = challenges.find(ctx, request.login_id, LOGIN_PURPOSE)
     if not challenges.live(row, ctx, now):
-        raise MesError("LOGIN_EXPIRED", "This login attempt is over (expired, used, or too many wrong codes). "
-                       + RESTART)
+        raise MesError("LOGIN_EXPIRED", _("This login attempt is over (expired, used, or too many wrong codes). "
+                                          "Start again with `mes login`."))
     space = ctx.store.one("SELECT * FROM spaces WHERE person_id = ?", (row["person_id"],))
     throttle = _check_throttle(ctx, space["identifier"], now)
     verifier = _totp_verifier(ctx, space, now) if row["channel"] == "totp" else None
     if verifier is not None and space["totp_secret"] is None:
-        raise MesError("TOTP_NOT_ENROLLED", "The authenticator app was removed from this account. " + RESTART)
+        raise MesError("TOTP_NOT_ENROLLED", _("The authenticator app was removed from this account. "
+                                              "Start again with `mes login`."))
     outcome = challenges.check_code(ctx, row, code, now, verifier=verifier)
     if not outcome.ok:
         throttle.hit(now)
-        raise challenges.wrong_code_error(outcome, RESTART)
+        raise challenges.wrong_code_error(outcome, _("Too many wrong codes: this code no longer works. "
+                                                     "Start again with `mes login`."))
     if space["state"] != "active":
-        raise MesError("ACCOUNT_NOT_ACTIVE", "This space is no longer active.")
+        raise MesError("ACCOUNT_NOT_ACTIVE", _("This space is no longer active."))
     token = new_token()
     expires_at = now + ctx.policy.session_absolute
     with ctx.store.transaction() as conn:
@@ -148,12 +151,13 @@ def complete(ctx: ServerContext, request: m.LoginCode) -> m.SessionView:
 def authenticate(ctx: ServerContext, token: str | None) -> sqlite3.Row:
     """The live session row for a bearer token; refreshes its idle deadline."""
     if not token:
-        raise MesError("AUTH_REQUIRED", "You are not logged in; run `mes login` first.")
+        raise MesError("AUTH_REQUIRED", _("You are not logged in; run `mes login` first."))
     now = ctx.clock.now()
     row = ctx.store.one("SELECT * FROM sessions WHERE token_hash = ?", (token_hash(token),))
     if (row is None or row["revoked_at"] or now >= from_iso(row["expires_at"])
             or now >= from_iso(row["last_seen_at"]) + ctx.policy.session_idle):
-        raise MesError("SESSION_EXPIRED", "Your session has expired or was closed; log in again with `mes login`.")
+        raise MesError("SESSION_EXPIRED", _("Your session has expired or was closed; log in again with "
+                                            "`mes login`."))
     if now - from_iso(row["last_seen_at"]) >= SEEN_GRANULARITY:  # one write a minute, not one per request
         ctx.store.run("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", (to_iso(now), row["token_hash"]))
     return row

@@ -12,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from ...contract.errors import MesError
+from ...i18n import _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
 from ..security import token_hash
@@ -70,10 +71,11 @@ def check_code(ctx: ServerContext, row: sqlite3.Row, code: str, now: dt.datetime
     return Outcome(False, None, max_tries - tries)
 
 
-def wrong_code_error(outcome: Outcome, restart_hint: str) -> MesError:
+def wrong_code_error(outcome: Outcome, exhausted: str) -> MesError:
+    """The error for a wrong code; ``exhausted`` is the whole (translated) message for when no try is left."""
     if outcome.attempts_left <= 0:
-        return MesError("TOO_MANY_ATTEMPTS", f"Too many wrong codes: this code no longer works. {restart_hint}",
-                        {"attempts_left": 0})
+        return MesError("TOO_MANY_ATTEMPTS", exhausted, {"attempts_left": 0})
     return MesError("INVALID_CODE",
-                    f"This code is not the one we sent; {outcome.attempts_left} attempt(s) left.",
+                    _("This code is not the one we sent; {attempts} attempt(s) left.").format(
+                        attempts=outcome.attempts_left),
                     {"attempts_left": outcome.attempts_left})

@@ -16,6 +16,7 @@ from ...contract import models as m
 from ...contract.errors import MesError
 from ...domain.codes import normalize_provisional_code
 from ...domain.dates import parse_date
+from ...i18n import N_, _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
 from ..notify import Notification
@@ -25,8 +26,12 @@ from .codes import ensure_code_usable, issue_provisional_code
 from .common import new_id, person_by_id
 from .profiles import caregiving, majority_date
 
-LINK_FAILED = ("This code and date of birth match none of the children you declared; check the code in the "
-               "letter about your child (each child has its own) and the date of birth.")
+LINK_FAILED = N_("This code and date of birth match none of the children you declared; check the code in the "
+                 "letter about your child (each child has its own) and the date of birth.")
+ALREADY_ANSWERED = {
+    "accepted": N_("This invitation was already accepted."),
+    "declined": N_("This invitation was already declined."),
+}
 
 
 def _name(person) -> str:
@@ -38,13 +43,14 @@ def _check_limits(ctx: ServerContext, profile_id: str, caregiver_id: str) -> Non
     held = sum(1 for r in ctx.store.all("SELECT profile_id FROM caregivers WHERE caregiver_id = ?", (caregiver_id,))
                if caregiving(ctx, caregiver_id, r["profile_id"]) is not None)  # ended links (at 18) do not count
     if held >= policy.max_profiles_per_caregiver:
-        raise MesError("TOO_MANY_PROFILES", f"A person may care for at most {policy.max_profiles_per_caregiver} "
-                       "profiles; unlink one first (`mes children unlink`).")
+        raise MesError("TOO_MANY_PROFILES", _("A person may care for at most {limit} profiles; unlink one first "
+                                              "(`mes children unlink`).").format(
+                                                  limit=policy.max_profiles_per_caregiver))
     carers = sum(1 for r in ctx.store.all("SELECT caregiver_id FROM caregivers WHERE profile_id = ?", (profile_id,))
                  if caregiving(ctx, r["caregiver_id"], profile_id) is not None)
     if carers >= policy.max_caregivers_per_profile:
-        raise MesError("TOO_MANY_CAREGIVERS", f"A profile may have at most {policy.max_caregivers_per_profile} "
-                       "caregivers.")
+        raise MesError("TOO_MANY_CAREGIVERS", _("A profile may have at most {limit} caregivers.").format(
+            limit=policy.max_caregivers_per_profile))
 
 
 def link(ctx: ServerContext, parent_id: str, request: m.LinkRequest) -> m.ChildView:
@@ -52,20 +58,20 @@ def link(ctx: ServerContext, parent_id: str, request: m.LinkRequest) -> m.ChildV
     code = normalize_provisional_code(request.code)
     birth = parse_date(request.birth_date, "birth_date", today=now.date())
     if not request.certify_legal_representative:
-        raise MesError("CERTIFICATION_REQUIRED", "You must certify that you are the child's legal representative "
-                       "(--certify).", {"field": "certify_legal_representative"})
+        raise MesError("CERTIFICATION_REQUIRED", _("You must certify that you are the child's legal representative "
+                                                   "(--certify)."), {"field": "certify_legal_representative"})
     digest = ctx.secrets.code_hash(code)
     match = ctx.store.one(
         "SELECT pc.*, p.birth_date FROM provisional_codes pc JOIN representatives r ON r.child_id = pc.person_id"
         " JOIN persons p ON p.id = pc.person_id WHERE r.parent_id = ? AND pc.code_hash = ?"
         " ORDER BY pc.id DESC LIMIT 1", (parent_id, digest))
     if match is None or match["birth_date"] != birth.isoformat():
-        raise MesError("NOT_REPRESENTATIVE", LINK_FAILED)
+        raise MesError("NOT_REPRESENTATIVE", _(LINK_FAILED))
     child_id = match["person_id"]
     if today_is_adult(ctx, match["birth_date"], now.date()):
-        raise MesError("NOT_A_MINOR", "This person is of age: they activate their own space (`mes activate`).")
+        raise MesError("NOT_A_MINOR", _("This person is of age: they activate their own space (`mes activate`)."))
     if ctx.store.one("SELECT 1 FROM caregivers WHERE profile_id = ? AND caregiver_id = ?", (child_id, parent_id)):
-        raise MesError("ALREADY_LINKED", "This child's profile is already attached to your space.")
+        raise MesError("ALREADY_LINKED", _("This child's profile is already attached to your space."))
     ensure_code_usable(match, now)
     _check_limits(ctx, child_id, parent_id)
     with ctx.store.transaction() as conn:
@@ -107,14 +113,14 @@ def list_children(ctx: ServerContext, person_id: str) -> m.ChildList:
 def share(ctx: ServerContext, person_id: str, child_id: str, request: m.ShareRequest) -> m.InvitationView:
     attachment = caregiving(ctx, person_id, child_id)
     if attachment is None or attachment["role"] != "representative":
-        raise MesError("PROFILE_NOT_FOUND", "Only the legal representative who attached this profile can share it.")
+        raise MesError("PROFILE_NOT_FOUND", _("Only the legal representative who attached this profile can share it."))
     invitee = ctx.store.one("SELECT person_id FROM spaces WHERE identifier = ? AND state = 'active'",
                             (request.identifier.strip(),))
     if invitee is None:
-        raise MesError("NO_USER_FOUND", "No active space has this identifier; the other parent must activate "
-                       "their own space first.")
+        raise MesError("NO_USER_FOUND", _("No active space has this identifier; the other parent must activate "
+                                          "their own space first."))
     if invitee["person_id"] == person_id or caregiving(ctx, invitee["person_id"], child_id):
-        raise MesError("ALREADY_LINKED", "This person already cares for this profile.")
+        raise MesError("ALREADY_LINKED", _("This person already cares for this profile."))
     _check_limits(ctx, child_id, invitee["person_id"])
     now = ctx.clock.now()
     invitation_id = new_id("i")
@@ -154,18 +160,20 @@ def invitations(ctx: ServerContext, person_id: str) -> m.InvitationList:
 def answer(ctx: ServerContext, person_id: str, invitation_id: str, accept: bool) -> m.InvitationView:
     row = ctx.store.one("SELECT * FROM invitations WHERE id = ? AND to_id = ?", (invitation_id, person_id))
     if row is None:
-        raise MesError("INVITATION_NOT_FOUND", f"No invitation {invitation_id!r} for you; see "
-                       "`mes children invitations`.")
+        raise MesError("INVITATION_NOT_FOUND", _("No invitation {id!r} for you; see "
+                                                 "`mes children invitations`.").format(id=invitation_id))
     view = _invitation(ctx, row, person_id)
     if view.status == "expired":
-        raise MesError("INVITATION_EXPIRED", "This invitation has expired; ask for a new one.")
+        raise MesError("INVITATION_EXPIRED", _("This invitation has expired; ask for a new one."))
     if view.status != "pending":
-        raise MesError("CONFLICT", f"This invitation was already {view.status}.")
+        answered = ALREADY_ANSWERED.get(view.status)
+        raise MesError("CONFLICT", _(answered) if answered else _("This invitation was already {status}.").format(
+            status=view.status))
     now = to_iso(ctx.clock.now())
     with ctx.store.transaction() as conn:
         if accept:
             if caregiving(ctx, row["from_id"], row["profile_id"]) is None:
-                raise MesError("INVITATION_EXPIRED", "The person who invited you no longer cares for this profile.")
+                raise MesError("INVITATION_EXPIRED", _("The person who invited you no longer cares for this profile."))
             _check_limits(ctx, row["profile_id"], person_id)
             conn.execute("INSERT INTO caregivers(profile_id, caregiver_id, role, since) VALUES (?, ?, 'shared', ?)",
                          (row["profile_id"], person_id, now))
@@ -177,7 +185,7 @@ def answer(ctx: ServerContext, person_id: str, invitation_id: str, accept: bool)
 def unlink(ctx: ServerContext, person_id: str, child_id: str) -> None:
     """The caregiver detaches the profile from their own space; the others keep it."""
     if caregiving(ctx, person_id, child_id) is None:
-        raise MesError("PROFILE_NOT_FOUND", "This profile is not attached to your space.")
+        raise MesError("PROFILE_NOT_FOUND", _("This profile is not attached to your space."))
     ctx.store.run("DELETE FROM caregivers WHERE profile_id = ? AND caregiver_id = ?", (child_id, person_id))
 
 

@@ -17,21 +17,24 @@ from ...domain.codes import generate_provisional_code, normalize_provisional_cod
 from ...domain.contacts import mask_email, mask_mobile, validate_channel
 from ...domain.dates import parse_birth_date
 from ...domain.nir import validate_nir
+from ...i18n import _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
 from ..notify import Notification
 from . import messages
 from .common import Throttle, enforce_min_delay, person_by_nir, seconds_until
 
-WHERE_SERIAL = "top right of the front of a card with photo, top left of the back otherwise"
-
-
 def no_match(with_code: bool = False) -> MesError:
     """The one answer to every identification that fails, whichever part was wrong (no enumeration)."""
-    pieces = ("provisional code, NIR, Carte Vitale serial and date of birth" if with_code
-              else "NIR, Carte Vitale serial and date of birth")
-    return MesError("NO_USER_FOUND", f"No space matches this {pieces} together. Check each of them (the serial is "
-                    f"printed on the card: {WHERE_SERIAL}); if they are right, call 3422.")
+    if with_code:
+        message = _("No space matches this provisional code, NIR, Carte Vitale serial and date of birth together. "
+                    "Check each of them (the serial is printed on the card: top right of the front of a card with "
+                    "photo, top left of the back otherwise); if they are right, call 3422.")
+    else:
+        message = _("No space matches this NIR, Carte Vitale serial and date of birth together. Check each of them "
+                    "(the serial is printed on the card: top right of the front of a card with photo, top left of "
+                    "the back otherwise); if they are right, call 3422.")
+    return MesError("NO_USER_FOUND", message)
 
 
 def issue_provisional_code(ctx: ServerContext, person_id: str, channel: str, expires_at: dt.datetime,
@@ -61,7 +64,8 @@ def check_identification_allowed(ctx: ServerContext, nir: str, now: dt.datetime)
         wait = seconds_until(throttle.retry_at(now), now)
         raise MesError(
             "TOO_MANY_ATTEMPTS",
-            f"Too many failed identifications for this NIR; wait {wait // 60 + 1} minutes and try again.",
+            _("Too many failed identifications for this NIR; wait {minutes} minutes and try again.").format(
+                minutes=wait // 60 + 1),
             {"retry_after_seconds": wait},
         )
     return throttle
@@ -97,13 +101,13 @@ def matching_code(ctx: ServerContext, person_id: str, raw_code: str, now: dt.dat
 def ensure_code_usable(row: sqlite3.Row, now: dt.datetime) -> None:
     if row["used_at"]:
         raise MesError("CODE_ALREADY_USED",
-                       "This provisional code has already been used; ask for a new one with `mes new-code`.")
+                       _("This provisional code has already been used; ask for a new one with `mes new-code`."))
     if row["revoked_at"]:
         raise MesError("CODE_EXPIRED",
-                       "This provisional code was replaced by a newer one; use the latest code you received.")
+                       _("This provisional code was replaced by a newer one; use the latest code you received."))
     if now >= from_iso(row["expires_at"]):
         raise MesError("CODE_EXPIRED",
-                       "This provisional code has expired; ask for a new one with `mes new-code`.")
+                       _("This provisional code has expired; ask for a new one with `mes new-code`."))
 
 
 def request_new_code(ctx: ServerContext, request: m.NewCodeRequest) -> m.CodeSent:
@@ -111,25 +115,22 @@ def request_new_code(ctx: ServerContext, request: m.NewCodeRequest) -> m.CodeSen
     channel = validate_channel(request.channel)
     person = identify(ctx, request, now)
     if person["deceased"]:
-        raise MesError("DECEASED_INDIVIDUAL", "This person is registered as deceased; no space can be activated.")
+        raise MesError("DECEASED_INDIVIDUAL", _("This person is registered as deceased; no space can be activated."))
     if person["state"] == "active":
         raise MesError("ALREADY_ACTIVE",
-                       "This space is already active: log in with `mes login` (forgot it? `mes recover-id`).")
+                       _("This space is already active: log in with `mes login` (forgot it? `mes recover-id`)."))
     destination = person["email"] if channel == "email" else person["mobile"]
     if destination is None:
         available = [c for c, v in (("email", person["email"]), ("sms", person["mobile"])) if v]
         if not available:
             raise MesError(
                 "CONTACTS_NOT_FOUND",
-                "No e-mail or mobile number is on file for you, so no code can be sent. "
-                "Call 3422 to add one, or use FranceConnect+.",
+                _("No e-mail or mobile number is on file for you, so no code can be sent. "
+                  "Call 3422 to add one, or use FranceConnect+."),
             )
-        raise MesError(
-            "CHANNEL_UNAVAILABLE",
-            f"No {'e-mail address' if channel == 'email' else 'mobile number'} is on file for you; "
-            f"ask with --channel {available[0]} instead.",
-            {"available": available},
-        )
+        message = (_("No e-mail address is on file for you; ask with --channel {other} instead.") if channel == "email"
+                   else _("No mobile number is on file for you; ask with --channel {other} instead."))
+        raise MesError("CHANNEL_UNAVAILABLE", message.format(other=available[0]), {"available": available})
     expires_at = now + ctx.policy.on_demand_code_validity
     with ctx.store.transaction():  # a failed delivery undoes all: no code, and no wait before retrying
         enforce_min_delay(ctx, f"new-code:{person['nir']}", now)
@@ -141,6 +142,7 @@ def request_new_code(ctx: ServerContext, request: m.NewCodeRequest) -> m.CodeSen
     delay = int(ctx.policy.new_code_min_delay.total_seconds())
     return m.CodeSent(
         status="sent", channel=channel, sent_to=sent_to, expires_at=expires_at, retry_after_seconds=delay,
-        message=f"A new provisional code was sent by {channel} to {sent_to}; the previous one no longer works. "
-                f"Nothing after 5 minutes? Ask again (at most once every {delay} s) or try the other channel.",
+        message=_("A new provisional code was sent by {channel} to {sent_to}; the previous one no longer works. "
+                  "Nothing after 5 minutes? Ask again (at most once every {delay} s) or try the other channel.").format(
+                      channel=channel, sent_to=sent_to, delay=delay),
     )

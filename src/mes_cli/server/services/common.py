@@ -7,6 +7,7 @@ import secrets
 import sqlite3
 
 from ...contract.errors import MesError
+from ...i18n import _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
 
@@ -102,7 +103,8 @@ def enforce_min_delay(ctx: ServerContext, key: str, now: dt.datetime) -> None:
         wait = seconds_until(last + delay, now)
         raise MesError(
             "MIN_DELAY_ERROR",
-            f"A request was made less than {int(delay.total_seconds())} seconds ago; wait {wait} s and try again.",
+            _("A request was made less than {delay} seconds ago; wait {wait} s and try again.").format(
+                delay=int(delay.total_seconds()), wait=wait),
             {"retry_after_seconds": wait},
         )
     throttle.hit(now)

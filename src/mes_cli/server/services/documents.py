@@ -20,6 +20,7 @@ from ...contract.errors import MesError
 from ...domain.categories import CATEGORIES, DEFAULT_CATEGORY, validate_category
 from ...domain.dates import parse_date
 from ...domain.sniff import EXTENSIONS
+from ...i18n import _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
 from ..store.blobs import BlobStore, too_large
@@ -68,10 +69,10 @@ def view(row: sqlite3.Row) -> m.DocumentView:
 def validate_title(raw: str) -> str:
     title = " ".join(raw.split())
     if not title:
-        raise MesError("INVALID_TITLE", "The title is empty; give a short title (--title).", {"field": "title"})
+        raise MesError("INVALID_TITLE", _("The title is empty; give a short title (--title)."), {"field": "title"})
     if len(title) > TITLE_MAX:
-        raise MesError("INVALID_TITLE", f"The title has {len(title)} characters; at most {TITLE_MAX} are allowed.",
-                       {"field": "title"})
+        raise MesError("INVALID_TITLE", _("The title has {length} characters; at most {limit} are allowed.").format(
+            length=len(title), limit=TITLE_MAX), {"field": "title"})
     return title
 
 
@@ -99,8 +100,8 @@ def _existing(ctx: ServerContext, profile_id: str, key: str | None) -> sqlite3.R
 
 def _replay(row: sqlite3.Row, meta: UploadMeta) -> m.UploadResult:
     if meta.sha256 and meta.sha256 != row["sha256"]:
-        raise MesError("IDEMPOTENCY_KEY_REUSED", "This idempotency key was already used for different content; "
-                       "use a new key for a new document.")
+        raise MesError("IDEMPOTENCY_KEY_REUSED", _("This idempotency key was already used for different content; "
+                                                   "use a new key for a new document."))
     return m.UploadResult(created=False, document=view(row))
 
 
@@ -117,8 +118,9 @@ def upload(ctx: ServerContext, profile_id: str, stream: BinaryIO, length: int | 
     staged = blobs.receive(stream, limit)
     if meta.sha256 and meta.sha256.lower() != staged.sha256:
         blobs.discard(staged)
-        raise MesError("CHECKSUM_MISMATCH", "The bytes received do not match the SHA-256 sent with them: the file "
-                       "changed or was damaged on the way; upload it again.", {"received": staged.sha256})
+        raise MesError("CHECKSUM_MISMATCH", _("The bytes received do not match the SHA-256 sent with them: the file "
+                                              "changed or was damaged on the way; upload it again."),
+                       {"received": staged.sha256})
     now = to_iso(ctx.clock.now())
     try:
         with ctx.store.transaction() as conn:
@@ -163,8 +165,8 @@ def add_existing_blob(ctx: ServerContext, profile_id: str, sha256: str, media_ty
 def _row(ctx: ServerContext, profile_id: str, document_id: str) -> sqlite3.Row:
     row = ctx.store.one("SELECT * FROM documents WHERE profile_id = ? AND id = ?", (profile_id, document_id))
     if row is None:
-        raise MesError("DOCUMENT_NOT_FOUND", f"No document {document_id!r} in this profile; list them with "
-                       "`mes docs list`.")
+        raise MesError("DOCUMENT_NOT_FOUND", _("No document {id!r} in this profile; list them with "
+                                               "`mes docs list`.").format(id=document_id))
     return row
 
 
@@ -190,7 +192,8 @@ def _decode_cursor(cursor: str) -> int:
             return int(raw[1:])
     except (ValueError, UnicodeDecodeError):
         pass
-    raise MesError("INVALID_CURSOR", "This page cursor is not valid; start from the first page.", {"field": "cursor"})
+    raise MesError("INVALID_CURSOR", _("This page cursor is not valid; start from the first page."),
+                   {"field": "cursor"})
 
 
 def list_documents(ctx: ServerContext, profile_id: str, query: dict) -> m.DocumentPage:
@@ -252,8 +255,8 @@ def update(ctx: ServerContext, profile_id: str, document_id: str, patch: m.Docum
 def delete(ctx: ServerContext, profile_id: str, document_id: str) -> None:
     row = _row(ctx, profile_id, document_id)
     if row["uploaded_by"] == "professional":
-        raise MesError("NOT_DELETABLE", "This document was added by a health professional and cannot be deleted "
-                       "by you; you can hide it from professionals (`mes docs hide`).")
+        raise MesError("NOT_DELETABLE", _("This document was added by a health professional and cannot be deleted "
+                                          "by you; you can hide it from professionals (`mes docs hide`)."))
     ctx.store.run("DELETE FROM documents WHERE seq = ?", (row["seq"],))
     release_blobs(ctx, [row["sha256"]])
 

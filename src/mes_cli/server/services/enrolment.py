@@ -18,6 +18,7 @@ from ...contract.errors import MesError
 from ...domain.codes import generate_otp, normalize_provisional_code, validate_otp
 from ...domain.contacts import mask_email, mask_mobile, validate_channel, validate_email, validate_mobile
 from ...domain.credentials import PersonalData, suggest_identifiers, validate_identifier, validate_password
+from ...i18n import _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
 from ..notify import Notification
@@ -40,11 +41,11 @@ def start(ctx: ServerContext, request: m.EnrolmentRequest) -> m.EnrolmentStarted
         raise no_match(with_code=True)
     ensure_code_usable(code_row, now)
     if person["deceased"]:
-        raise MesError("DECEASED_INDIVIDUAL", "This person is registered as deceased; no space can be activated.")
+        raise MesError("DECEASED_INDIVIDUAL", _("This person is registered as deceased; no space can be activated."))
     state = effective_state(person, now)
     if state == "active" and person["identifier"] is not None:  # an attached child's profile has none
         raise MesError("ALREADY_ACTIVE",
-                       "This space is already active: log in with `mes login` (forgot it? `mes recover-id`).")
+                       _("This space is already active: log in with `mes login` (forgot it? `mes recover-id`)."))
     enrolment_id = new_token()
     expires_at = now + ctx.policy.enrolment_validity
     ctx.store.run(
@@ -67,7 +68,7 @@ def _live_enrolment(ctx: ServerContext, enrolment_id: str, now: dt.datetime) -> 
     row = ctx.store.one("SELECT * FROM enrolments WHERE id_hash = ?", (token_hash(enrolment_id),))
     if row is None or row["completed_at"] or now >= from_iso(row["expires_at"]):
         raise MesError("ENROLMENT_EXPIRED",
-                       "This activation session is over or unknown; start again with your provisional code.")
+                       _("This activation session is over or unknown; start again with your provisional code."))
     return row
 
 
@@ -117,11 +118,12 @@ def verify_contact(ctx: ServerContext, request: m.ContactVerification) -> m.Cont
     code = validate_otp(request.code)
     challenge = challenges.find(ctx, f"{row['id_hash']}:{channel}", CONTACT_PURPOSE)
     if not challenges.live(challenge, ctx, now):
-        raise MesError("CODE_EXPIRED", f"No {channel} verification is waiting, or its code expired; "
-                       "change the contact again to receive a new code.")
+        raise MesError("CODE_EXPIRED", _("No {channel} verification is waiting, or its code expired; "
+                                         "change the contact again to receive a new code.").format(channel=channel))
     outcome = challenges.check_code(ctx, challenge, code, now)
     if not outcome.ok:
-        raise challenges.wrong_code_error(outcome, "Change the contact again to receive a new code.")
+        raise challenges.wrong_code_error(outcome, _("Too many wrong codes: this code no longer works. "
+                                                     "Change the contact again to receive a new code."))
     field = "email" if channel == "email" else "mobile"
     ctx.store.run(f"UPDATE enrolments SET {field}_verified = 1 WHERE id_hash = ?", (row["id_hash"],))
     return _pending(ctx, row["id_hash"], {})
@@ -143,15 +145,18 @@ def activate(ctx: ServerContext, request: m.ActivationRequest) -> m.AccountView:
     row = _live_enrolment(ctx, request.enrolment_id, now)
     person = person_by_id(ctx, row["person_id"])
     if not request.accept_terms:
-        raise MesError("TERMS_NOT_ACCEPTED", "The terms of use must be accepted to activate the space "
-                       "(--accept-terms).", {"field": "accept_terms"})
+        raise MesError("TERMS_NOT_ACCEPTED", _("The terms of use must be accepted to activate the space "
+                                               "(--accept-terms)."), {"field": "accept_terms"})
     unverified = [c for c, f in (("email", "email"), ("sms", "mobile")) if not row[f"{f}_verified"]]
     if unverified:
-        raise MesError("CONTACT_NOT_VERIFIED", f"The new {' and '.join(unverified)} contact must be verified "
-                       "with the code sent to it first.", {"to_verify": unverified})
+        message = (_("The new email and sms contact must be verified with the code sent to it first.")
+                   if len(unverified) > 1 else
+                   _("The new {channel} contact must be verified with the code sent to it first.").format(
+                       channel=unverified[0]))
+        raise MesError("CONTACT_NOT_VERIFIED", message, {"to_verify": unverified})
     if not row["email"] and not row["mobile"]:
-        raise MesError("CONTACTS_NOT_FOUND", "An e-mail address or a mobile number is needed to receive login "
-                       "codes; add one (--email or --mobile).")
+        raise MesError("CONTACTS_NOT_FOUND", _("An e-mail address or a mobile number is needed to receive login "
+                                               "codes; add one (--email or --mobile)."))
     identifier = validate_identifier(request.identifier, nir=person["nir"])
     personal = PersonalData(first_name=person["first_name"], last_name=person["last_name"],
                             birth_date=dt.date.fromisoformat(person["birth_date"]), nir=person["nir"])
@@ -159,8 +164,10 @@ def activate(ctx: ServerContext, request: m.ActivationRequest) -> m.AccountView:
     if identifier_taken(ctx, identifier):
         suggestions = suggest_identifiers(person["first_name"], person["last_name"],
                                           lambda ident: identifier_taken(ctx, ident))
-        raise MesError("LOGIN_ALREADY_EXISTS", f"The identifier {identifier!r} is taken; choose another, "
-                       f"for example {', '.join(suggestions)}.", {"field": "identifier", "suggestions": suggestions})
+        raise MesError("LOGIN_ALREADY_EXISTS", _("The identifier {identifier!r} is taken; choose another, "
+                                                 "for example {suggestions}.").format(
+                                                     identifier=identifier, suggestions=", ".join(suggestions)),
+                       {"field": "identifier", "suggestions": suggestions})
     password_hash = ctx.secrets.hash_password(password)
     stamp = to_iso(now)
     space = ctx.store.one("SELECT * FROM spaces WHERE person_id = ?", (row["person_id"],))
@@ -175,7 +182,8 @@ def activate(ctx: ServerContext, request: m.ActivationRequest) -> m.AccountView:
                 (identifier, password_hash, stamp, row["person_id"]),
             )
         except sqlite3.IntegrityError:
-            raise MesError("LOGIN_ALREADY_EXISTS", f"The identifier {identifier!r} was just taken; choose another.",
+            raise MesError("LOGIN_ALREADY_EXISTS", _("The identifier {identifier!r} was just taken; choose "
+                                                     "another.").format(identifier=identifier),
                            {"field": "identifier"}) from None
         conn.execute("UPDATE persons SET email = ?, mobile = ? WHERE id = ?",
                      (row["email"], row["mobile"], row["person_id"]))
@@ -194,8 +202,8 @@ def oppose(ctx: ServerContext, request: m.OppositionRequest) -> m.OppositionRece
     person = person_by_id(ctx, row["person_id"])
     state = effective_state(person, now)
     if state in ("active", "closed"):
-        raise MesError("ALREADY_ACTIVE", "This space has already been activated: to leave it, close it with "
-                       "`mes account close` (add --delete-data to have the data deleted).")
+        raise MesError("ALREADY_ACTIVE", _("This space has already been activated: to leave it, close it with "
+                                           "`mes account close` (add --delete-data to have the data deleted)."))
     reference = f"OPP-{now:%Y%m%d}-{secrets.token_hex(4).upper()}"
     with ctx.store.transaction() as conn:
         _complete(ctx, conn, row, now)

@@ -18,6 +18,7 @@ import msgspec
 from ...contract import models as m
 from ...contract.errors import MesError
 from ...domain.dates import parse_date
+from ...i18n import N_, _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
 from .common import new_id, person_by_id
@@ -49,7 +50,7 @@ def _treatment(entry: m.TreatmentIn, today: dt.date) -> dict:
     start = _date(entry.start_date, "start_date", today)
     end = _date(entry.end_date, "end_date", today, allow_future=True)  # a planned end may lie ahead
     if start and end and end < start:
-        raise MesError("INVALID_DATE", "The treatment's end date is before its start date.", {"field": "end_date"})
+        raise MesError("INVALID_DATE", _("The treatment's end date is before its start date."), {"field": "end_date"})
     return _clean(entry, start_date=start, end_date=end)
 
 
@@ -63,6 +64,10 @@ def _family(entry: m.FamilyHistoryIn, today: dt.date) -> dict:
 
 # Sane ranges, wide enough for newborns and for the extremes seen in practice.
 RANGES = {"weight": (0.3, 500.0, "kg"), "height": (20.0, 272.0, "cm")}
+OUT_OF_RANGE = {
+    "weight": N_("A weight must be between {low:g} and {high:g} {unit}."),
+    "height": N_("A height must be between {low:g} and {high:g} {unit}."),
+}
 SYSTOLIC, DIASTOLIC = (50, 300), (30, 200)
 
 
@@ -70,19 +75,22 @@ def _measure(entry: m.MeasureIn, today: dt.date) -> dict:
     fields = _clean(entry, date=_date(entry.date, "date", today) or today.isoformat())
     if entry.kind == "blood_pressure":
         if entry.systolic is None or entry.diastolic is None:
-            raise MesError("VALIDATION_ERROR", "A blood pressure needs --systolic and --diastolic (mmHg).",
+            raise MesError("VALIDATION_ERROR", _("A blood pressure needs --systolic and --diastolic (mmHg)."),
                            {"field": "systolic"})
         if not SYSTOLIC[0] <= entry.systolic <= SYSTOLIC[1] or not DIASTOLIC[0] <= entry.diastolic <= DIASTOLIC[1]:
-            raise MesError("VALIDATION_ERROR", f"Blood pressure out of range: systolic {SYSTOLIC[0]}–{SYSTOLIC[1]}, "
-                           f"diastolic {DIASTOLIC[0]}–{DIASTOLIC[1]} mmHg.", {"field": "systolic"})
+            raise MesError("VALIDATION_ERROR", _("Blood pressure out of range: systolic {sys_low}–{sys_high}, "
+                                                 "diastolic {dia_low}–{dia_high} mmHg.").format(
+                                                     sys_low=SYSTOLIC[0], sys_high=SYSTOLIC[1],
+                                                     dia_low=DIASTOLIC[0], dia_high=DIASTOLIC[1]),
+                           {"field": "systolic"})
         if entry.systolic <= entry.diastolic:
-            raise MesError("VALIDATION_ERROR", "The systolic pressure (the first, higher number) must be above the "
-                           "diastolic one, e.g. 12/8 is 120 over 80.", {"field": "systolic"})
+            raise MesError("VALIDATION_ERROR", _("The systolic pressure (the first, higher number) must be above the "
+                                                 "diastolic one, e.g. 12/8 is 120 over 80."), {"field": "systolic"})
         fields.pop("value", None)
         return {**fields, "unit": "mmHg"}
     low, high, unit = RANGES[entry.kind]
     if entry.value is None or not low <= entry.value <= high:
-        raise MesError("VALIDATION_ERROR", f"A {entry.kind} must be between {low:g} and {high:g} {unit}.",
+        raise MesError("VALIDATION_ERROR", _(OUT_OF_RANGE[entry.kind]).format(low=low, high=high, unit=unit),
                        {"field": "value"})
     fields.pop("systolic", None)
     fields.pop("diastolic", None)
@@ -122,7 +130,8 @@ def _row(ctx: ServerContext, profile_id: str, section: str, entry_id: str):
     row = ctx.store.one("SELECT * FROM profile_entries WHERE profile_id = ? AND section = ? AND id = ?",
                         (profile_id, section, entry_id))
     if row is None:
-        raise MesError("NOT_FOUND", f"No {section} entry {entry_id!r} in this profile; see `mes profile show`.")
+        raise MesError("NOT_FOUND", _("No {section} entry {id!r} in this profile; see `mes profile show`.").format(
+            section=section, id=entry_id))
     return row
 
 
@@ -147,8 +156,8 @@ def set_not_concerned(ctx: ServerContext, profile_id: str, section: str, status:
     if status.not_concerned:
         if ctx.store.one("SELECT 1 FROM profile_entries WHERE profile_id = ? AND section = ? LIMIT 1",
                          (profile_id, section)):
-            raise MesError("CONFLICT", f"The {section} section has entries; remove them before marking it "
-                           "'not concerned'.")
+            raise MesError("CONFLICT", _("The {section} section has entries; remove them before marking it "
+                                         "'not concerned'.").format(section=section))
         ctx.store.run("INSERT OR REPLACE INTO profile_sections(profile_id, section, not_concerned) VALUES (?, ?, 1)",
                       (profile_id, section))
     else:

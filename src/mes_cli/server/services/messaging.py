@@ -16,6 +16,7 @@ import sqlite3
 from ...contract import models as m
 from ...contract.errors import MesError
 from ...domain.rpps import validate_rpps
+from ...i18n import _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
 from . import documents, messages as texts
@@ -40,7 +41,8 @@ def add_professionals(conn: sqlite3.Connection, pros: list[m.ProfessionalIn]) ->
 def professional(ctx: ServerContext, rpps: str) -> sqlite3.Row:
     row = ctx.store.one("SELECT * FROM professionals WHERE rpps = ?", (validate_rpps(rpps),))
     if row is None:
-        raise MesError("PROFESSIONAL_NOT_FOUND", f"No health professional with RPPS {rpps} in the directory.")
+        raise MesError("PROFESSIONAL_NOT_FOUND", _("No health professional with RPPS {rpps} in the directory.").format(
+            rpps=rpps))
     return row
 
 
@@ -115,8 +117,8 @@ def history(ctx: ServerContext, profile_id: str, query: dict) -> m.HistoryList:
 def _conversation(ctx: ServerContext, profile_id: str, conversation_id: str) -> sqlite3.Row:
     row = ctx.store.one("SELECT * FROM conversations WHERE id = ? AND profile_id = ?", (conversation_id, profile_id))
     if row is None:
-        raise MesError("CONVERSATION_NOT_FOUND", f"No conversation {conversation_id!r} here; see "
-                       "`mes messages list`.")
+        raise MesError("CONVERSATION_NOT_FOUND", _("No conversation {id!r} here; see `mes messages list`.").format(
+            id=conversation_id))
     return row
 
 
@@ -179,7 +181,7 @@ def delete(ctx: ServerContext, profile_id: str, conversation_id: str) -> None:
 def _check_text(body: str) -> str:
     text = body.strip()
     if not text:
-        raise MesError("VALIDATION_ERROR", "The message is empty; write something (--body or --body-file).",
+        raise MesError("VALIDATION_ERROR", _("The message is empty; write something (--body or --body-file)."),
                        {"field": "body"})
     return text
 
@@ -188,13 +190,14 @@ def _attach(ctx: ServerContext, conn, profile_id: str, message_id: str, attachme
             document_ids: list[str]) -> None:
     """Binds uploaded attachments, and documents of the space copied as attachments, to a message."""
     if len(attachment_ids) + len(document_ids) > MAX_ATTACHMENTS:
-        raise MesError("VALIDATION_ERROR", f"At most {MAX_ATTACHMENTS} attachments per message.",
+        raise MesError("VALIDATION_ERROR", _("At most {limit} attachments per message.").format(limit=MAX_ATTACHMENTS),
                        {"field": "attachment_ids"})
     for attachment_id in attachment_ids:
         bound = conn.execute("UPDATE attachments SET message_id = ? WHERE id = ? AND profile_id = ?"
                              " AND message_id IS NULL", (message_id, attachment_id, profile_id))
         if bound.rowcount != 1:
-            raise MesError("ATTACHMENT_NOT_FOUND", f"No unsent attachment {attachment_id!r}; upload it again.")
+            raise MesError("ATTACHMENT_NOT_FOUND", _("No unsent attachment {id!r}; upload it again.").format(
+                id=attachment_id))
     for document_id in document_ids:
         doc = documents.get(ctx, profile_id, document_id)
         conn.execute("INSERT INTO attachments(id, profile_id, message_id, filename, media_type, size, sha256,"
@@ -236,8 +239,8 @@ def _notify_new_message(ctx: ServerContext, conversation: sqlite3.Row) -> None:
 
 def _writable(conversation: sqlite3.Row) -> None:
     if conversation["closed_at"]:
-        raise MesError("CONVERSATION_CLOSED", "The professional closed this conversation: no more replies. "
-                       "Start a new one only if they write to you again.")
+        raise MesError("CONVERSATION_CLOSED", _("The professional closed this conversation: no more replies. "
+                                                "Start a new one only if they write to you again."))
 
 
 def reply(ctx: ServerContext, profile_id: str, conversation_id: str, request: m.ReplyIn) -> m.ConversationView:
@@ -253,10 +256,12 @@ def start_by_person(ctx: ServerContext, profile_id: str, request: m.NewConversat
         "SELECT 1 FROM conversations WHERE profile_id = ? AND rpps = ? AND started_by = 'professional'"
         " AND closed_at IS NULL LIMIT 1", (profile_id, pro["rpps"]))
     if open_exchange is None:
-        raise MesError("MESSAGING_NOT_ALLOWED", f"You can write to {pro['name']} only once they have written to you "
-                       "and while that exchange is open; reply in an existing conversation instead.")
+        raise MesError("MESSAGING_NOT_ALLOWED", _("You can write to {name} only once they have written to you "
+                                                  "and while that exchange is open; reply in an existing "
+                                                  "conversation instead.").format(name=pro["name"]))
     if _is_blocked(ctx, profile_id, pro["rpps"]):
-        raise MesError("PROFESSIONAL_BLOCKED", f"You blocked {pro['name']}; unblock them first (`mes pros unblock`).")
+        raise MesError("PROFESSIONAL_BLOCKED", _("You blocked {name}; unblock them first (`mes pros unblock`).").format(
+            name=pro["name"]))
     conversation_id = _open(ctx, profile_id, pro["rpps"], request.subject, "person")
     conversation = _conversation(ctx, profile_id, conversation_id)
     _post(ctx, conversation, "person", request.body, request.attachment_ids, request.document_ids)
@@ -304,7 +309,8 @@ def _attachment(ctx: ServerContext, profile_id: str, message_id: str, attachment
                         " WHERE a.id = ? AND a.message_id = ? AND c.profile_id = ?",
                         (attachment_id, message_id, profile_id))
     if row is None:
-        raise MesError("ATTACHMENT_NOT_FOUND", f"No attachment {attachment_id!r} on message {message_id!r}.")
+        raise MesError("ATTACHMENT_NOT_FOUND", _("No attachment {id!r} on message {message!r}.").format(
+            id=attachment_id, message=message_id))
     return row
 
 
@@ -333,15 +339,15 @@ def save_attachment(ctx: ServerContext, profile_id: str, message_id: str, attach
 def _pro_access(ctx: ServerContext, rpps: str, profile_id: str) -> sqlite3.Row:
     pro = professional(ctx, rpps)
     if _is_blocked(ctx, profile_id, pro["rpps"]):
-        raise MesError("PROFESSIONAL_BLOCKED", "This person has blocked you: you can neither write to them nor "
-                       "read their documents.")
+        raise MesError("PROFESSIONAL_BLOCKED", _("This person has blocked you: you can neither write to them nor "
+                                                 "read their documents."))
     return pro
 
 
 def find_profile(ctx: ServerContext, nir_or_id: str) -> str:
     row = ctx.store.one("SELECT id FROM persons WHERE id = ? OR nir = ?", (nir_or_id, "".join(nir_or_id.split())))
     if row is None:
-        raise MesError("PROFILE_NOT_FOUND", "No person with this NIR or profile id in the registry.")
+        raise MesError("PROFILE_NOT_FOUND", _("No person with this NIR or profile id in the registry."))
     return row["id"]
 
 
@@ -357,7 +363,8 @@ def pro_start(ctx: ServerContext, rpps: str, request: m.ProConversationIn) -> m.
 def _pro_conversation(ctx: ServerContext, rpps: str, conversation_id: str) -> sqlite3.Row:
     row = ctx.store.one("SELECT * FROM conversations WHERE id = ? AND rpps = ?", (conversation_id, validate_rpps(rpps)))
     if row is None:
-        raise MesError("CONVERSATION_NOT_FOUND", f"No conversation {conversation_id!r} of this professional.")
+        raise MesError("CONVERSATION_NOT_FOUND", _("No conversation {id!r} of this professional.").format(
+            id=conversation_id))
     return row
 
 
@@ -402,6 +409,6 @@ def pro_document_content(ctx: ServerContext, rpps: str, profile: str, document_i
     pro = _pro_access(ctx, rpps, profile_id)
     doc = documents.get(ctx, profile_id, document_id)
     if doc.hidden:
-        raise MesError("DOCUMENT_NOT_FOUND", f"No document {document_id!r} visible to professionals.")
+        raise MesError("DOCUMENT_NOT_FOUND", _("No document {id!r} visible to professionals.").format(id=document_id))
     record(ctx, profile_id, pro["rpps"], "read_document", document_id=document_id, detail=doc.title)
     return documents.content(ctx, profile_id, document_id)

@@ -14,6 +14,7 @@ import sqlite3
 from dateutil.relativedelta import relativedelta
 
 from ...contract.errors import MesError
+from ...i18n import _
 from ..context import ServerContext
 
 SELF = "me"
@@ -45,5 +46,5 @@ def authorize(ctx: ServerContext, session: sqlite3.Row, profile_id: str) -> str:
         return person_id
     if caregiving(ctx, person_id, profile_id) is not None:
         return profile_id
-    raise MesError("PROFILE_NOT_FOUND", f"No profile {profile_id!r} is accessible to you; use 'me' for your own, "
-                   "or see `mes children list`.")
+    raise MesError("PROFILE_NOT_FOUND", _("No profile {id!r} is accessible to you; use 'me' for your own, "
+                                          "or see `mes children list`.").format(id=profile_id))

@@ -18,6 +18,7 @@ from ...domain.contacts import validate_channel
 from ...domain.credentials import PersonalData, validate_password
 from ...domain.dates import parse_birth_date
 from ...domain.nir import validate_nir
+from ...i18n import _
 from ..context import ServerContext
 from ..notify import Notification
 from ..security import new_token
@@ -28,10 +29,22 @@ from .common import enforce_min_delay, person_by_id, person_by_nir
 RESET_LINK, RESET_CODE = "reset_link", "reset_code"
 
 
-def _uniform(what: str, channel: str) -> str:
-    contact = "e-mail address" if channel == "email" else "mobile number"
-    return (f"If these details match an active space, {what} was sent to the {contact} on file. "
-            "Nothing after 5 minutes? Try the other channel, or call 3422.")
+def _uniform_identifier(channel: str) -> str:
+    """The same answer whether or not the details match (no enumeration)."""
+    if channel == "email":
+        return _("If these details match an active space, your identifier was sent to the e-mail address on file. "
+                 "Nothing after 5 minutes? Try the other channel, or call 3422.")
+    return _("If these details match an active space, your identifier was sent to the mobile number on file. "
+             "Nothing after 5 minutes? Try the other channel, or call 3422.")
+
+
+def _uniform_reset(channel: str) -> str:
+    """The same answer whether or not the details match (no enumeration)."""
+    if channel == "email":
+        return _("If these details match an active space, a single-use reset link was sent to the e-mail address "
+                 "on file. Nothing after 5 minutes? Try the other channel, or call 3422.")
+    return _("If these details match an active space, a 6-digit reset code was sent to the mobile number on file. "
+             "Nothing after 5 minutes? Try the other channel, or call 3422.")
 
 
 def recover_identifier(ctx: ServerContext, request: m.RecoverIdentifierRequest) -> m.Accepted:
@@ -47,7 +60,7 @@ def recover_identifier(ctx: ServerContext, request: m.RecoverIdentifierRequest) 
             subject, body = messages.identifier_reminder(person["first_name"], person["identifier"])
             ctx.outbox.send(Notification(channel, destination, subject, body, "identifier_reminder",
                                          person_id=person["id"]))
-    return m.Accepted(status="accepted", message=_uniform("your identifier", channel))
+    return m.Accepted(status="accepted", message=_uniform_identifier(channel))
 
 
 def request_reset(ctx: ServerContext, request: m.PasswordResetRequest) -> m.PasswordResetStarted:
@@ -83,14 +96,13 @@ def request_reset(ctx: ServerContext, request: m.PasswordResetRequest) -> m.Pass
                                                        int(ctx.policy.otp_validity.total_seconds() // 60))
                 ctx.outbox.send(Notification(channel, destination, subject, body, "password_reset", code=code,
                                              person_id=person["id"]))
-    what = "a single-use reset link" if channel == "email" else "a 6-digit reset code"
-    return m.PasswordResetStarted(reset_id=reset_id, status="accepted", message=_uniform(what, channel))
+    return m.PasswordResetStarted(reset_id=reset_id, status="accepted", message=_uniform_reset(channel))
 
 
 def complete_reset(ctx: ServerContext, request: m.PasswordResetCompletion) -> m.Accepted:
     now = ctx.clock.now()
-    expired = MesError("RESET_EXPIRED", "This reset link or code is unknown, expired or already used; "
-                       "ask for a new one with `mes reset-password`.")
+    expired = MesError("RESET_EXPIRED", _("This reset link or code is unknown, expired or already used; "
+                                          "ask for a new one with `mes reset-password`."))
     if request.token:
         row = challenges.find(ctx, request.token, RESET_LINK)
         if not challenges.live(row, ctx, now):
@@ -104,8 +116,8 @@ def complete_reset(ctx: ServerContext, request: m.PasswordResetCompletion) -> m.
             raise expired
         verifier = None
     else:
-        raise MesError("VALIDATION_ERROR", "Give either the token from the reset link, or the reset id and the "
-                       "code received by SMS.", {"field": "token"})
+        raise MesError("VALIDATION_ERROR", _("Give either the token from the reset link, or the reset id and the "
+                                             "code received by SMS."), {"field": "token"})
     person = person_by_id(ctx, row["person_id"])
     personal = PersonalData(first_name=person["first_name"], last_name=person["last_name"],
                             birth_date=dt.date.fromisoformat(person["birth_date"]), nir=person["nir"])
@@ -116,9 +128,10 @@ def complete_reset(ctx: ServerContext, request: m.PasswordResetCompletion) -> m.
         if outcome.ok:
             _set_password(ctx, person, password_hash, now)
     if not outcome.ok:  # raised after the commit, so that the wrong try stays counted
-        raise challenges.wrong_code_error(outcome, "Ask for a new code with `mes reset-password`.")
-    return m.Accepted(status="accepted", message="Your password was changed and every session was closed; "
-                      "log in again with `mes login`.")
+        raise challenges.wrong_code_error(outcome, _("Too many wrong codes: this code no longer works. "
+                                                     "Ask for a new code with `mes reset-password`."))
+    return m.Accepted(status="accepted", message=_("Your password was changed and every session was closed; "
+                                                   "log in again with `mes login`."))
 
 
 def _set_password(ctx: ServerContext, person, password_hash: str, now: dt.datetime) -> None:

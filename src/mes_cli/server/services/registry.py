@@ -11,6 +11,7 @@ from ...domain.card import validate_card_serial
 from ...domain.contacts import validate_email, validate_mobile
 from ...domain.dates import parse_birth_date
 from ...domain.nir import validate_nir
+from ...i18n import _
 from ..clock import to_iso
 from ..context import ServerContext
 from ..notify import Notification
@@ -19,7 +20,13 @@ from .codes import issue_provisional_code
 from .common import new_id
 
 
-def _validated(person: m.PersonIn | m.ChildIn, today: dt.date, index: str) -> dict:
+def _child_label(i: int, j: int) -> str:
+    """Where a child sits in the seed request ("#2, child #1"), in the language of the messages."""
+    return _("#{person}, child #{child}").format(person=i, child=j)
+
+
+def _validated(person: m.PersonIn | m.ChildIn, today: dt.date, index: str, label: str) -> dict:
+    """``index`` locates the person in the details (always in English), ``label`` in the message."""
     try:
         nir = validate_nir(person.nir)
         serial = person.card_serial
@@ -32,11 +39,11 @@ def _validated(person: m.PersonIn | m.ChildIn, today: dt.date, index: str) -> di
             mobile = validate_mobile(person.mobile) if person.mobile else None
     except MesError as exc:
         exc.details["person"] = index
-        exc.message = f"Person {index}: {exc.message}"
+        exc.message = _("Person {label}: {message}").format(label=label, message=exc.message)
         raise
     if not person.first_name.strip() or not person.last_name.strip():
-        raise MesError("VALIDATION_ERROR", f"Person {index}: first_name and last_name must not be empty.",
-                       {"person": index})
+        raise MesError("VALIDATION_ERROR", _("Person {label}: first_name and last_name must not be empty.").format(
+            label=label), {"person": index})
     return {
         "nir": nir, "card_serial": serial, "card_type": person.card_type, "birth_date": birth,
         "first_name": person.first_name.strip(), "last_name": person.last_name.strip(),
@@ -58,7 +65,8 @@ def _insert_person(conn: sqlite3.Connection, ctx: ServerContext, data: dict, now
     except sqlite3.IntegrityError:
         raise MesError(
             "NIR_ALREADY_REGISTERED",
-            f"A person with NIR ending in {data['nir'][-4:]} is already in the registry; each NIR is registered once.",
+            _("A person with NIR ending in {suffix} is already in the registry; each NIR is registered "
+              "once.").format(suffix=data["nir"][-4:]),
             {"nir_suffix": data["nir"][-4:]},
         ) from None
     conn.execute(
@@ -98,8 +106,9 @@ def seed(ctx: ServerContext, request: m.SeedRequest) -> m.SeedResponse:
     today = now.date()
     validated = []
     for i, person in enumerate(request.persons):
-        children = [_validated(child, today, f"#{i + 1}, child #{j + 1}") for j, child in enumerate(person.children)]
-        validated.append((_validated(person, today, f"#{i + 1}"), children))
+        children = [_validated(child, today, f"#{i + 1}, child #{j + 1}", _child_label(i + 1, j + 1))
+                    for j, child in enumerate(person.children)]
+        validated.append((_validated(person, today, f"#{i + 1}", f"#{i + 1}"), children))
     out: list[m.SeededPerson] = []
     with ctx.store.transaction() as conn:
         professionals = messaging.add_professionals(conn, request.professionals)
@@ -124,5 +133,5 @@ def _seeded(person_id: str, data: dict, channel: str | None, represented_by: str
 
 def existing_person(ctx: ServerContext, person_id: str) -> str:
     if ctx.store.one("SELECT 1 FROM persons WHERE id = ?", (person_id,)) is None:
-        raise MesError("PROFILE_NOT_FOUND", f"No person {person_id!r} in the registry.")
+        raise MesError("PROFILE_NOT_FOUND", _("No person {id!r} in the registry.").format(id=person_id))
     return person_id

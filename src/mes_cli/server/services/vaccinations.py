@@ -13,6 +13,7 @@ from ...contract import models as m
 from ...contract.errors import MesError
 from ...domain import vaccination
 from ...domain.dates import parse_date
+from ...i18n import _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
 from . import messages
@@ -71,7 +72,8 @@ def add(ctx: ServerContext, profile_id: str, entry: m.VaccinationIn) -> m.Vaccin
 def remove(ctx: ServerContext, profile_id: str, vaccination_id: str) -> None:
     cursor = ctx.store.run("DELETE FROM vaccinations WHERE profile_id = ? AND id = ?", (profile_id, vaccination_id))
     if cursor.rowcount == 0:
-        raise MesError("NOT_FOUND", f"No vaccination {vaccination_id!r} in this booklet; see `mes vaccins list`.")
+        raise MesError("NOT_FOUND", _("No vaccination {id!r} in this booklet; see `mes vaccins list`.").format(
+            id=vaccination_id))
 
 
 def _doses(ctx: ServerContext, profile_id: str) -> list:

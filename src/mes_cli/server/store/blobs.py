@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 from ...contract.errors import MesError
 from ...domain.sniff import Sniffer
+from ...i18n import _
 
 CHUNK = 64 * 1024
 
@@ -36,7 +37,8 @@ class BlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.tmp = root / "tmp"
-        self.tmp.mkdir(parents=True, exist_ok=True, mode=0o700)
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)  # health data: readable by the server's user only
+        self.tmp.mkdir(exist_ok=True, mode=0o700)
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
@@ -106,17 +108,18 @@ class BlobStore:
 
 
 def too_large(max_bytes: int) -> MesError:
-    return MesError("DOCUMENT_TOO_LARGE", f"The document is larger than {max_bytes:,} bytes, the limit per file; "
-                    "compress or split it (a scan at 200–300 dpi in PDF usually fits).", {"max_bytes": max_bytes})
+    return MesError("DOCUMENT_TOO_LARGE", _("The document is larger than {limit:,} bytes, the limit per file; "
+                                            "compress or split it (a scan at 200–300 dpi in PDF usually fits).")
+                    .format(limit=max_bytes), {"max_bytes": max_bytes})
 
 
 def storage_error(exc: OSError) -> MesError:
     """A disk problem as an error the client can act on; nothing was stored."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return MesError("STORAGE_FULL", "The server's disk is full: nothing was stored. Try again later, or ask "
-                        "the server's administrator to free space.")
-    return MesError("STORAGE_UNAVAILABLE", f"The server could not write the document ({exc.strerror}); nothing was "
-                    "stored. Try again later.")
+        return MesError("STORAGE_FULL", _("The server's disk is full: nothing was stored. Try again later, or ask "
+                                          "the server's administrator to free space."))
+    return MesError("STORAGE_UNAVAILABLE", _("The server could not write the document ({problem}); nothing was "
+                                             "stored. Try again later.").format(problem=exc.strerror))
 
 
 def _mkstemp(directory: Path) -> tuple[int, str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ...contract.errors import MesError
+from ...i18n import _
 from .schema import MIGRATIONS
 
 
@@ -25,8 +26,8 @@ def prepare_data_dir(directory: Path) -> None:
     except OSError as exc:
         raise MesError(
             "STORAGE_UNAVAILABLE",
-            f"Cannot create the data directory {directory}: {exc.strerror}. "
-            "Choose a writable directory with --data-dir or MES_HOME.",
+            _("Cannot create the data directory {path}: {problem}. "
+              "Choose a writable directory with --data-dir or MES_HOME.").format(path=directory, problem=exc.strerror),
         ) from None
     try:  # a real write: permission bits say nothing for root, nor for a read-only file system
         probe = tempfile.NamedTemporaryFile(dir=directory, prefix=".write-test-")
@@ -34,8 +35,9 @@ def prepare_data_dir(directory: Path) -> None:
     except OSError as exc:
         raise MesError(
             "STORAGE_UNAVAILABLE",
-            f"The data directory {directory} is not writable ({exc.strerror}). "
-            "Fix its permissions or choose another one with --data-dir or MES_HOME.",
+            _("The data directory {path} is not writable ({problem}). "
+              "Fix its permissions or choose another one with --data-dir or MES_HOME.")
+            .format(path=directory, problem=exc.strerror),
         ) from None
 
 
