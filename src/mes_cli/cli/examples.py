@@ -188,7 +188,7 @@ EXAMPLES: dict[str, list[str]] = {
     ],
     "server seed": [
         "mes server seed --demo",
-        "mes --api-url https://mes.example.org server seed persons.json --admin-token \"$MES_ADMIN_TOKEN\"",
+        "MES_ADMIN_TOKEN=\"$(cat admin-token)\" mes --api-url https://mes.example.org server seed persons.json",
         "cat persons.json | mes server seed - --format json",
     ],
     "server openapi": ["mes server openapi > docs/openapi.json"],
