@@ -136,3 +136,17 @@ def test_confirmations_take_yes_in_the_language_of_the_question(monkeypatch, lan
     finally:
         i18n.restore(token)
     assert asked == ["Delete? [o/N]" if language == "fr" else "Delete? [y/N]"]
+
+
+def test_reminders_speak_french_while_their_data_stays_the_same(local_mes):
+    from support.flows import active_person
+
+    active_person(local_mes)
+    english = local_mes.ok("vaccins", "reminders")
+    in_french = local_mes.ok("--lang", "fr", "vaccins", "reminders")
+    assert english and len(english) == len(in_french)
+    for en, fr in zip(english, in_french):
+        assert {k: v for k, v in en.items() if k != "reason"} == {k: v for k, v in fr.items() if k != "reason"}
+        assert en["reason"] != fr["reason"]
+    assert any(french("no booster recorded") in item["reason"] or french("not recorded") in item["reason"]
+               for item in in_french), in_french

@@ -4,8 +4,10 @@
     python -m mes_cli.i18n.extract --check    # exit 1 listing messages without a French translation
 
 Messages are the literal arguments of ``_()``, ``N_()`` and ``ngettext()`` anywhere in the
-package, and every help text of the command tree (typer reads those at import time, so they
-are written as plain English and translated by ``cli/localize.py``).  A development tool:
+package, every help text of the command tree (typer reads those at import time, so they
+are written as plain English and translated by ``cli/localize.py``), and the vaccination
+calendar's wording of doses and recommended ages and the vaccines' short labels (data, shown
+in reminder sentences; the official French names are shown as they are in both languages).  A development tool:
 it needs babel (the ``test`` extra), which the installed package does not.
 """
 
@@ -58,10 +60,37 @@ def help_messages() -> dict[str, Message]:
     return found
 
 
+# the data fields that reminder sentences show: calendars' wording, the catalogue's short labels
+SENTENCE_WORDING = {"calendar-*.json": ("dose", "recommended"), "vaccines.json": ("label",)}
+
+
+def data_messages(root: Path = PACKAGE) -> dict[str, Message]:
+    """The wording of doses, recommended ages and vaccines' short labels in the vaccination data."""
+    import json
+
+    found: dict[str, Message] = {}
+
+    def walk(node, fields: tuple[str, ...], place: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in fields and isinstance(value, str) and value:
+                    found.setdefault(value, Message(value)).places.append((place, 0))
+                walk(value, fields, place)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, fields, place)
+
+    for pattern, fields in SENTENCE_WORDING.items():
+        for path in sorted((root / "domain" / "vaccination" / "data").glob(pattern)):
+            walk(json.loads(path.read_text(encoding="utf-8")), fields, str(path.relative_to(root.parent)))
+    return found
+
+
 def all_messages() -> dict[str, Message]:
     messages = source_messages()
-    for text, message in help_messages().items():
-        messages.setdefault(text, message)
+    for extra in (help_messages(), data_messages()):
+        for text, message in extra.items():
+            messages.setdefault(text, message)
     return messages
 
 

@@ -66,12 +66,13 @@ def track_reminders(track: BoosterTrack, rules: list[Rule], situation: Situation
     reminder = situation.reminder(
         rule,
         vaccine,
-        rule.dose.format(age=age.years),
+        rule.dose,
         due_from,
         None,
         track.recommended,
         details,
         missing=None if last else _("no booster recorded"),
+        dose_fields={"age": age.years},
     )
     return [reminder] if reminder else []
 

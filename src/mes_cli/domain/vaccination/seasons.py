@@ -51,10 +51,11 @@ def _season(rule: Rule, situation: Situation, year: int) -> Reminder | None:
     return situation.reminder(
         rule,
         rule.vaccine,
-        rule.dose.format(season=label),
+        rule.dose,
         max(start, eligible),
         ends - timedelta(days=1),
         rule.recommended,
         [],
         missing=_("none recorded since {date}").format(date=dmy(counts_from)),
+        dose_fields={"season": label},
     )

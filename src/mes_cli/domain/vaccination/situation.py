@@ -46,18 +46,22 @@ class Situation:
         *,
         missing: str | None = NOT_RECORDED,
         if_overdue: tuple[str, ...] = (),
+        dose_fields: dict[str, object] | None = None,
     ) -> Reminder | None:
         """The reminder for a dose not given, or None when it is beyond the horizon.
 
-        ``details`` follow the main clause whatever the status; ``missing`` is added
-        when the dose is due or overdue, ``if_overdue`` when it is overdue.  Callers pass
-        them translated; the default ``missing`` is translated here.
+        ``dose`` is the calendar's wording (``booster at {age}``, filled from ``dose_fields``):
+        English in the ``dose`` field, which scripts read, and in the current language in the
+        sentence, like ``recommended``.  ``details`` follow the main clause whatever the status;
+        ``missing`` is added when the dose is due or overdue, ``if_overdue`` when it is overdue.
+        Callers pass them translated; the default ``missing`` is translated here.
         """
         status = status_of(self.at, due_from, due_until, self.calendar.settings)
         if status is None:
             return None
+        fields = dose_fields or {}
         known = vaccine_by_code(vaccine)
-        label = known.label if known else vaccine
+        label = _(known.label) if known else vaccine  # the short label; the official name stays French
         if status != "upcoming" and missing:
             details = [*details, _(NOT_RECORDED) if missing is NOT_RECORDED else missing]
         if status == "overdue":
@@ -65,10 +69,11 @@ class Situation:
         return Reminder(
             vaccine=vaccine,
             vaccine_name=known.name if known else vaccine,
-            dose=dose,
+            dose=dose.format(**fields),
             status=status,
             due_from=due_from,
             due_until=due_until,
-            reason=sentence(label, dose, status, due_from, due_until, recommended, details),
+            reason=sentence(label, _(dose).format(**fields), status, due_from, due_until,
+                            _(recommended) if recommended else "", details),
             rule_id=rule.id,
         )
