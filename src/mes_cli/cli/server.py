@@ -157,6 +157,80 @@ def gc(
     app.say(_("✓ removed {n} unreferenced file(s).").format(n=collect_garbage(context, older_than)))
 
 
+@server_app.command("migrate")
+def migrate(
+    ctx: typer.Context,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="The server's data "
+                        "[default: MES_HOME/server]")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Change nothing; exit 1 when migrations are pending")]
+    = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Bring the database's schema up to this version of mes (servers also do it when they start)."""
+    from ..contract.errors import MesError
+    from ..server.settings import Settings
+    from ..server.store.db import SCHEMA_VERSION, Store, read_schema_version
+
+    app: AppContext = ctx.obj
+    database = Settings(data_dir=data_dir or app.config.server_data_dir).db_path
+    found = read_schema_version(database)
+    if found > SCHEMA_VERSION:
+        Store(database)  # refuses with the message that says what to do
+    if check:
+        pending = SCHEMA_VERSION - found
+        app.emit({"database": str(database), "schema_version": found, "known": SCHEMA_VERSION, "pending": pending},
+                 fmt)
+        if pending:
+            raise MesError("STEP_FAILED", _("{n} migration(s) pending: run `mes server migrate`.").format(n=pending))
+        return
+    before, after = Store(database, upto=found).migrate()
+    app.emit({"database": str(database), "from": before, "to": after}, fmt)
+    app.say(_("✓ schema version {before} → {after}.").format(before=before, after=after) if after > before
+            else _("✓ already at schema version {version}.").format(version=after))
+
+
+@server_app.command("export")
+def export(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The archive to write (a zip file; replaced only once complete)")],
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="The server's data "
+                        "[default: MES_HOME/server]")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Write a consistent snapshot of the server's data (database rows, documents, key) to one file."""
+    from ..server.settings import Settings
+    from ..server.store.snapshot import export_snapshot
+
+    app: AppContext = ctx.obj
+    settings = Settings(data_dir=data_dir or app.config.server_data_dir)
+    summary = export_snapshot(settings.data_dir, settings.db_path, file)
+    app.emit({"file": summary.path, "schema_version": summary.schema_version, "rows": sum(summary.tables.values()),
+              "files": summary.blobs, "tables": summary.tables}, fmt)
+    app.say(_("✓ exported {rows} row(s) and {blobs} file(s) to {path} (keep it as private as the data).").format(
+        rows=sum(summary.tables.values()), blobs=summary.blobs, path=summary.path))
+
+
+@server_app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="An archive written by `mes server export`")],
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="An empty data directory to fill "
+                        "[default: MES_HOME/server]")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Fill an empty data directory from an export (all rows or none; older exports are migrated)."""
+    from ..server.settings import Settings
+    from ..server.store.snapshot import import_snapshot
+
+    app: AppContext = ctx.obj
+    settings = Settings(data_dir=data_dir or app.config.server_data_dir)
+    summary = import_snapshot(file, settings.data_dir, settings.db_path)
+    app.emit({"file": summary.path, "data_dir": str(settings.data_dir), "schema_version": summary.schema_version,
+              "rows": sum(summary.tables.values()), "files": summary.blobs, "tables": summary.tables}, fmt)
+    app.say(_("✓ imported {rows} row(s) and {blobs} file(s) into {path}.").format(
+        rows=sum(summary.tables.values()), blobs=summary.blobs, path=settings.data_dir))
+
+
 @server_app.command("jobs")
 def jobs(
     ctx: typer.Context,

@@ -41,12 +41,32 @@ def prepare_data_dir(directory: Path) -> None:
         ) from None
 
 
+SCHEMA_VERSION = len(MIGRATIONS)  # the schema this code reads and writes
+
+
+def read_schema_version(path: Path) -> int:
+    """The schema version of a database file, read without changing anything (0: no database yet)."""
+    if not Path(path).exists():
+        return 0
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+
+
 class Store:
-    def __init__(self, path: Path) -> None:
+    """The SQLite database of one data directory, migrated to SCHEMA_VERSION when opened.
+
+    ``upto`` stops the migrations at an older version (an import fills a database at the
+    version of its archive, then migrates it); a database newer than this code is refused.
+    """
+
+    def __init__(self, path: Path, *, upto: int = SCHEMA_VERSION) -> None:
         self.path = Path(path)
         self._local = threading.local()
         self._prepare_directory()
-        self._migrate()
+        self.migrate(upto)
 
     # -- connections -------------------------------------------------------------
 
@@ -87,15 +107,26 @@ class Store:
             raise
         conn.execute("COMMIT")
 
-    def _migrate(self) -> None:
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def migrate(self, upto: int = SCHEMA_VERSION) -> tuple[int, int]:
+        """Applies the migrations missing up to ``upto`` in one transaction; returns (from, to)."""
         if not self.path.exists():
             self.path.touch(mode=0o600)
         with self.transaction() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            if version > SCHEMA_VERSION:
+                raise MesError("STORAGE_UNAVAILABLE", _(
+                    "The database {path} has schema version {found}, newer than this mes knows ({known}): it was "
+                    "written by a newer mes-cli. Upgrade mes-cli, or use another data directory."
+                ).format(path=self.path, found=version, known=SCHEMA_VERSION), {"schema_version": version})
+            for number, script in enumerate(MIGRATIONS[version:upto], start=version + 1):
                 for statement in filter(str.strip, script.split(";")):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number}")
+        return version, max(version, upto)
 
     # -- small helpers -----------------------------------------------------------
 

@@ -1,0 +1,148 @@
+"""`mes server export` / `import` / `migrate`: moving a server's data, and schemas it does not know."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+import zipfile
+from pathlib import Path
+
+from mes_cli.server.store.db import SCHEMA_VERSION
+from support import files
+from support.flows import active_person
+
+
+def _rows(database: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(database)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                             "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        return {table: sorted(map(tuple, conn.execute(f'SELECT * FROM "{table}"')), key=repr) for table in tables}
+    finally:
+        conn.close()
+
+
+def _populated(mes, tmp_path: Path) -> bytes:
+    active_person(mes)
+    data = files.pdf("compte rendu")
+    mes.ok("docs", "upload", str(files.write(tmp_path / "in", "cr.pdf", data)), "--category", "CPT_REND")
+    mes.ok("profile", "add", "allergy", "--substance", "Pénicilline", "--severity", "severe")
+    return data
+
+
+def test_an_export_imported_elsewhere_is_the_same_server(local_mes, tmp_path):
+    data = _populated(local_mes, tmp_path)
+    archive = tmp_path / "backup.zip"
+    exported = local_mes.ok("server", "export", str(archive))
+    assert exported["schema_version"] == SCHEMA_VERSION and exported["files"] == 1
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    assert not list(tmp_path.glob(".backup.zip.*"))
+
+    moved = tmp_path / "moved"
+    imported = local_mes.ok("server", "import", str(archive), "--data-dir", str(moved))
+    assert imported["rows"] == exported["rows"] and imported["tables"] == exported["tables"]
+    source = local_mes.home / "server"
+    assert _rows(moved / "mes.sqlite3") == _rows(source / "mes.sqlite3")
+    assert (moved / "server.key").read_bytes() == (source / "server.key").read_bytes()
+
+    # The same person, the same session, the same documents, served from the imported data
+    # (sessions are kept per server, so the token is handed over explicitly).
+    token = local_mes("auth", "token").stdout.strip()
+    on_moved = {"MES_SERVER_DATA": str(moved), "MES_TOKEN": token}
+    (listed,) = local_mes.ok("docs", "list", env=on_moved)
+    target = tmp_path / "copy.pdf"
+    local_mes.ok("docs", "download", listed["id"], "-o", str(target), env=on_moved)
+    assert target.read_bytes() == data
+    assert local_mes.ok("profile", "show", env=on_moved) == local_mes.ok("profile", "show")
+
+
+def test_an_export_that_cannot_finish_leaves_nothing_under_its_name(local_mes, tmp_path):
+    _populated(local_mes, tmp_path)
+    for blob in (local_mes.home / "server" / "blobs").glob("??/*"):
+        blob.unlink()
+    archive = tmp_path / "backup.zip"
+    result = local_mes("server", "export", str(archive))
+    assert result.exit_code == 1 and "STORAGE_UNAVAILABLE" in result.stderr and "run the export again" in result.stderr
+    assert not archive.exists() and not list(tmp_path.glob(".backup.zip.*"))
+
+
+def test_import_refuses_a_directory_that_holds_data(local_mes, tmp_path):
+    _populated(local_mes, tmp_path)
+    archive = tmp_path / "backup.zip"
+    local_mes.ok("server", "export", str(archive))
+    before = _rows(local_mes.home / "server" / "mes.sqlite3")
+    result = local_mes("server", "import", str(archive))  # into the data it came from
+    assert result.exit_code == 8 and "already holds data" in result.stderr
+    assert _rows(local_mes.home / "server" / "mes.sqlite3") == before
+
+
+def _rewritten(archive: Path, target: Path, change) -> Path:
+    """A copy of the archive with some members changed by ``change(name, data) -> data``."""
+    with zipfile.ZipFile(archive) as old, zipfile.ZipFile(target, "w") as new:
+        for name in old.namelist():
+            new.writestr(name, change(name, old.read(name)))
+    return target
+
+
+def test_import_refuses_newer_formats_and_schemas_and_damaged_files(local_mes, tmp_path):
+    _populated(local_mes, tmp_path)
+    archive = tmp_path / "backup.zip"
+    local_mes.ok("server", "export", str(archive))
+
+    def manifest(**values):
+        def change(name, data):
+            return json.dumps({**json.loads(data), **values}).encode() if name == "manifest.json" else data
+        return change
+
+    cases = {
+        "newer-format.zip": (manifest(format_version=99), "newer mes-cli"),
+        "newer-schema.zip": (manifest(schema_version=SCHEMA_VERSION + 1), "newer mes-cli"),
+        "not-ours.zip": (manifest(format="something-else"), "not a mes export"),
+        "damaged.zip": (lambda name, data: data[:-1] + b"!" if name.startswith("blobs/") else data, "damaged"),
+    }
+    for name, (change, message) in cases.items():
+        target = tmp_path / name.removesuffix(".zip")
+        result = local_mes("server", "import", str(_rewritten(archive, tmp_path / name, change)),
+                           "--data-dir", str(target))
+        assert result.exit_code == 6 and message in result.stderr, (name, result)
+        database = target / "mes.sqlite3"
+        assert not database.exists() or not _rows(database).get("persons"), name
+    garbage = tmp_path / "garbage.zip"
+    garbage.write_bytes(b"not a zip at all")
+    result = local_mes("server", "import", str(garbage), "--data-dir", str(tmp_path / "g"))
+    assert result.exit_code == 6 and "not a mes export" in result.stderr
+
+
+def test_migrate_checks_and_applies_and_a_newer_schema_is_refused_everywhere(local_mes, tmp_path):
+    fresh = tmp_path / "fresh"
+    pending = local_mes("server", "migrate", "--check", "--data-dir", str(fresh))
+    assert pending.exit_code == 1 and pending.json["pending"] == SCHEMA_VERSION
+    assert not (fresh / "mes.sqlite3").exists()  # a check changes nothing
+    assert local_mes.ok("server", "migrate", "--data-dir", str(fresh)) == {
+        "database": str(fresh / "mes.sqlite3"), "from": 0, "to": SCHEMA_VERSION}
+    assert local_mes.ok("server", "migrate", "--check", "--data-dir", str(fresh))["pending"] == 0
+
+    conn = sqlite3.connect(fresh / "mes.sqlite3")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    for args in (["server", "migrate", "--data-dir", str(fresh)], ["server", "migrate", "--check", "--data-dir",
+                 str(fresh)], ["server", "export", str(tmp_path / "x.zip"), "--data-dir", str(fresh)]):
+        result = local_mes(*args)
+        assert result.exit_code == 1 and "newer than this mes knows" in result.stderr, (args, result)
+    result = local_mes("whoami", env={"MES_SERVER_DATA": str(fresh), "MES_TOKEN": "any"})  # the embedded server
+    assert result.exit_code == 1 and "newer than this mes knows" in result.stderr
+
+
+def test_a_server_refuses_to_start_on_a_newer_schema(tmp_path):
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    data.mkdir()
+    conn = sqlite3.connect(data / "mes.sqlite3")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    result = subprocess.run([sys.executable, "-m", "mes_cli", "server", "run", "--port", "0", "--data-dir", str(data)],
+                            capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+    assert result.returncode == 1 and "newer than this mes knows" in result.stderr, result.stderr
