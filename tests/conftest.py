@@ -31,3 +31,27 @@ def mes(request, tmp_path):
 def local_mes(tmp_path):
     """`mes` on the embedded server only (for tests about local files and the embedded store)."""
     return Mes(home=tmp_path / "home")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL cluster for the session, started from the machine's binaries (support/postgres.py).
+
+    Its directory is made with tempfile, not pytest's tmp_path: as root the cluster runs as
+    ``postgres``, who cannot enter pytest's private temporary directories.
+    """
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from support.postgres import binaries, start_cluster
+
+    if binaries() is None and not os.environ.get("CI"):  # CI installs them (.ci/run): there, a missing one fails
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql): the PostgreSQL runs are skipped")
+    base = Path(tempfile.mkdtemp(prefix="mes-postgres-"))
+    cluster = start_cluster(base)
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(base, ignore_errors=True)
+

@@ -28,8 +28,15 @@ def frozen_time():
         yield FROZEN_NOW
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    """Every server test that builds a server runs on both stores (a module may pin one by
+    defining its own ``backend`` fixture, for tests about SQLite's files)."""
+    return request.param
+
+
 @pytest.fixture
-def make_api(tmp_path):
+def make_api(tmp_path, request, backend):
     """Builds servers: ``make_api(dev=..., admin_token=..., record=..., **policy_or_settings)``.
 
     Policy fields (``login_free_failures=2`` …) go into a ``Policy`` built with
@@ -39,7 +46,12 @@ def make_api(tmp_path):
     servers: list[Api] = []
     policy_fields = {f.name for f in dataclasses.fields(Policy)}
 
+    databases: list[str] = []
+
     def build(*, dev: bool = True, record: bool = False, data_dir: Path | None = None, **options) -> Api:
+        if backend == "postgresql" and "database_url" not in options:
+            options["database_url"] = request.getfixturevalue("postgres").new_database()
+            databases.append(options["database_url"])
         policy = dataclasses.replace(Policy(), **{k: v for k, v in options.items() if k in policy_fields})
         settings = Settings(data_dir=data_dir or tmp_path / f"server-{len(servers)}", dev=dev, policy=policy,
                             **{k: v for k, v in options.items() if k not in policy_fields})
@@ -50,6 +62,8 @@ def make_api(tmp_path):
     yield build
     for api in servers:
         api.close()
+    for url in databases:
+        request.getfixturevalue("postgres").drop_database(url)
 
 
 @pytest.fixture

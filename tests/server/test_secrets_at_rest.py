@@ -24,6 +24,12 @@ from support.api import Api
 from support.people import OTHER_PASSWORD, STRONG_PASSWORD
 
 THIRD_PASSWORD = "Trois!eme-Secret9"
+
+
+@pytest.fixture
+def backend() -> str:
+    """These tests read SQLite's files byte by byte: the data directory's own database."""
+    return "sqlite"
 TABLES_QUERY = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
 
 

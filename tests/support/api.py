@@ -93,7 +93,7 @@ class Api:
 
     def close(self) -> None:
         self.client.close()
-        self.ctx.store.close()
+        self.ctx.store.shutdown()
 
     @property
     def settings(self) -> Settings:

@@ -184,7 +184,8 @@ EXAMPLES: dict[str, list[str]] = {
         "mes server run",
         "MES_ADMIN_TOKEN=… mes server run --host 0.0.0.0 --port 8080 --data-dir /srv/mes "
         "--public-url https://mes.example.org",
-        "mes server run --port 0 --dev --smtp-url 'smtp://user:pass@mail.example.org:587?from=mes@example.org'",
+        "MES_SMTP_URL='smtp://user:pass@mail.example.org:587?from=mes@example.org' mes server run --port 0 --dev",
+        "MES_DATABASE_URL=postgresql://mes@db.internal/mes mes server run --data-dir /shared/mes",
     ],
     "server seed": [
         "mes server seed --demo",
@@ -193,7 +194,8 @@ EXAMPLES: dict[str, list[str]] = {
     ],
     "server openapi": ["mes server openapi > docs/openapi.json"],
     "server gc": ["mes server gc", "mes server gc --data-dir /srv/mes --older-than 86400"],
-    "server migrate": ["mes server migrate --check --data-dir /srv/mes", "mes server migrate --data-dir /srv/mes"],
+    "server migrate": ["mes server migrate --check --data-dir /srv/mes", "mes server migrate --data-dir /srv/mes",
+                       "MES_DATABASE_URL=postgresql://mes@db.internal/mes mes server migrate"],
     "server export": ["mes server export backup-$(date +%F).zip --data-dir /srv/mes"],
     "server import": ["mes server import backup-2026-11-26.zip --data-dir /srv/mes-new"],
     "server jobs": ["mes server jobs", "mes --api-url https://mes.example.org server jobs --format json"],

@@ -16,3 +16,9 @@ CodeOpt = Annotated[Optional[str], typer.Option("--code", help="The code you rec
 PasswordStdinOpt = Annotated[bool, typer.Option("--password-stdin",
                              help="Read the password from the first line of stdin (never put it in argv)")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation")]
+
+DatabaseOpt = Annotated[Optional[str], typer.Option(
+    "--database", envvar="MES_DATABASE_URL", metavar="URL",
+    help="Where the server's metadata lives: sqlite:///PATH or postgresql://USER@HOST:PORT/NAME "
+         "[env MES_DATABASE_URL; default: SQLite in the data directory]")]
+

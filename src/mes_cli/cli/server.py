@@ -9,7 +9,7 @@ import typer
 
 from ..i18n import _
 from .context import AppContext
-from .options import FormatOpt
+from .options import DatabaseOpt, FormatOpt
 
 server_app = typer.Typer(help="The reference server: run it, seed its registry, print its OpenAPI document.",
                          no_args_is_help=True)
@@ -27,6 +27,7 @@ def run(
     admin_token: Annotated[Optional[str], typer.Option("--admin-token", envvar="MES_ADMIN_TOKEN",
                            help="Token required by the admin API [env MES_ADMIN_TOKEN; generated if absent]")] = None,
     threads: Annotated[int, typer.Option("--threads", min=1, max=64, help="Worker threads")] = 8,
+    database: DatabaseOpt = None,
     jobs_interval: Annotated[int, typer.Option("--jobs-interval", min=1, help="Seconds between runs of the "
                              "periodic jobs (vaccination reminders)")] = 3600,
     public_url: Annotated[Optional[str], typer.Option("--public-url", help="Base URL used in e-mailed links")]
@@ -40,10 +41,11 @@ def run(
     from ..server.runner import serve
 
     app: AppContext = ctx.obj
-    _warn_about_secrets_in_arguments(ctx, app, {"admin_token": "MES_ADMIN_TOKEN", "smtp_url": "MES_SMTP_URL"})
+    _warn_about_secrets_in_arguments(ctx, app, {"admin_token": "MES_ADMIN_TOKEN", "smtp_url": "MES_SMTP_URL",
+                                                "database": "MES_DATABASE_URL"})
     serve(data_dir=data_dir or app.config.server_data_dir, host=host, port=port, dev=dev, admin_token=admin_token,
           threads=threads, public_url=public_url, smtp_url=smtp_url, sms_webhook=sms_webhook, say=app.say,
-          jobs_interval=jobs_interval)
+          jobs_interval=jobs_interval, database_url=database)
 
 
 def _warn_about_secrets_in_arguments(ctx: typer.Context, app: AppContext, names: dict[str, str]) -> None:
@@ -53,9 +55,16 @@ def _warn_about_secrets_in_arguments(ctx: typer.Context, app: AppContext, names:
     for name, variable in names.items():
         value = ctx.params.get(name)
         if value and ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE \
-                and (name != "smtp_url" or "@" in value):
+                and (name == "admin_token" or _has_password(value)):
             app.say(_("warning: --{option} is visible to other users of this machine in the process list; "
                       "set {variable} instead.").format(option=name.replace("_", "-"), variable=variable))
+
+
+def _has_password(url: str) -> bool:
+    """scheme://user:password@host…"""
+    from urllib.parse import urlsplit
+
+    return bool(urlsplit(url).password)
 
 
 @server_app.command("seed")
@@ -164,27 +173,36 @@ def migrate(
                         "[default: MES_HOME/server]")] = None,
     check: Annotated[bool, typer.Option("--check", help="Change nothing; exit 1 when migrations are pending")]
     = False,
+    database_url: DatabaseOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Bring the database's schema up to this version of mes (servers also do it when they start)."""
     from ..contract.errors import MesError
     from ..server.settings import Settings
-    from ..server.store.db import SCHEMA_VERSION, Store, read_schema_version
+    from ..server.store import SCHEMA_VERSION, describe_database, open_store
+    from ..server.store.db import read_schema_version
 
     app: AppContext = ctx.obj
-    database = Settings(data_dir=data_dir or app.config.server_data_dir).db_path
-    found = read_schema_version(database)
-    if found > SCHEMA_VERSION:
-        Store(database)  # refuses with the message that says what to do
+    path = Settings(data_dir=data_dir or app.config.server_data_dir).db_path
+    database = describe_database(database_url, path)
+    if database_url is None:
+        found = read_schema_version(path)
+        if found > SCHEMA_VERSION:
+            open_store(None, path)  # refuses with the message that says what to do
+    else:
+        store = open_store(database_url, path, upto=0)  # connects, refuses a newer schema, changes nothing
+        found = store.schema_version
+        store.shutdown()
     if check:
         pending = SCHEMA_VERSION - found
-        app.emit({"database": str(database), "schema_version": found, "known": SCHEMA_VERSION, "pending": pending},
-                 fmt)
+        app.emit({"database": database, "schema_version": found, "known": SCHEMA_VERSION, "pending": pending}, fmt)
         if pending:
             raise MesError("STEP_FAILED", _("{n} migration(s) pending: run `mes server migrate`.").format(n=pending))
         return
-    before, after = Store(database, upto=found).migrate()
-    app.emit({"database": str(database), "from": before, "to": after}, fmt)
+    store = open_store(database_url, path, upto=found)
+    before, after = store.migrate()
+    store.shutdown()
+    app.emit({"database": database, "from": before, "to": after}, fmt)
     app.say(_("✓ schema version {before} → {after}.").format(before=before, after=after) if after > before
             else _("✓ already at schema version {version}.").format(version=after))
 

@@ -9,7 +9,8 @@ from .notify import Outbox
 from .notify.senders import Sender, SmtpSender, WebhookSmsSender
 from .security import Secrets
 from .settings import Settings
-from .store import Store
+from .store import Store, open_store
+from .store.db import prepare_data_dir
 
 CLOCK_OFFSET_KEY = "clock_offset_seconds"
 
@@ -28,7 +29,8 @@ class ServerContext:
 
     @classmethod
     def build(cls, settings: Settings) -> "ServerContext":
-        store = Store(settings.db_path)
+        prepare_data_dir(settings.data_dir)  # blobs and the server key live there whatever the database
+        store = open_store(settings.database_url, settings.db_path)
         # Only a development server can have its clock moved: elsewhere no query on every now().
         clock = Clock((lambda: int(store.get_meta(CLOCK_OFFSET_KEY, "0"))) if settings.dev else (lambda: 0))
         senders: dict[str, Sender] = {}

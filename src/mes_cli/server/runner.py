@@ -60,13 +60,14 @@ def start_periodic_jobs(ctx, interval_seconds: float, say: Callable[[str], None]
 
 def serve(*, data_dir: Path, host: str, port: int, dev: bool, admin_token: str | None, threads: int,
           public_url: str | None, smtp_url: str | None, sms_webhook: str | None,
-          say: Callable[[str], None], jobs_interval: float = 3600) -> None:
+          say: Callable[[str], None], jobs_interval: float = 3600, database_url: str | None = None) -> None:
     from waitress.server import create_server
 
     from .context import ServerContext
     from .http.app import create_app
     from .services.documents import collect_garbage
     from .settings import Settings
+    from .store import describe_database
     from .store.db import prepare_data_dir
 
     data_dir = Path(data_dir)
@@ -76,7 +77,7 @@ def serve(*, data_dir: Path, host: str, port: int, dev: bool, admin_token: str |
     server = create_server(lambda environ, start: application["app"](environ, start), host=host, port=port,
                            threads=threads, ident="mes-server", clear_untrusted_proxy_headers=True)
     settings = Settings(data_dir=data_dir, dev=dev, admin_token=token, smtp_url=smtp_url,
-                        sms_webhook_url=sms_webhook,
+                        sms_webhook_url=sms_webhook, database_url=database_url,
                         public_url=public_url or f"http://{host}:{server.effective_port}")
     ctx = ServerContext.build(settings)
     removed = collect_garbage(ctx)
@@ -85,6 +86,8 @@ def serve(*, data_dir: Path, host: str, port: int, dev: bool, admin_token: str |
         listening = _("mes server listening on {url} (data: {path}, development mode)")
     else:
         listening = _("mes server listening on {url} (data: {path})")
+    if database_url:
+        say(_("database: {database}").format(database=describe_database(database_url)))
     say(listening.format(url=f"http://{host}:{server.effective_port}", path=data_dir))
     if token_file:
         say(_("admin token: in {path}").format(path=token_file))

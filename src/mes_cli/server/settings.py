@@ -57,6 +57,8 @@ class Settings:
     # Pad the answers of Operation.uniform_time operations; None: outside development mode only
     # (a development server shows every code in its outbox anyway, and the test suite stays fast).
     uniform_answers: bool | None = None
+    # Where the metadata lives: None (SQLite in data_dir), sqlite:///path or postgresql://… (store/__init__.py)
+    database_url: str | None = None
 
     @property
     def pads_answers(self) -> bool:

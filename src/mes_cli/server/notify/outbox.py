@@ -55,12 +55,12 @@ class Outbox:
                     body = body.replace(secret, REDACTED)
             code = REDACTED if code else None
             link = REDACTED if link else None
-        cursor = self._store.run(
+        message_id = self._store.all(  # all(): a RETURNING statement completes only once read to the end
             "INSERT INTO outbox(created_at, channel, recipient, subject, body, kind, code, link, person_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (to_iso(self._clock.now()), note.channel, note.recipient, note.subject, body,
              note.kind, code, link, note.person_id),
-        )
+        )[0][0]
         sender = self._senders.get(note.channel)
         if sender is not None:
             try:
@@ -73,7 +73,7 @@ class Outbox:
                                 "Try the other channel, or again in a few minutes.").format(channel=note.channel,
                                                                                             problem=exc)
                 raise MesError("DELIVERY_FAILED", message, {"channel": note.channel}) from None
-        return cursor.lastrowid
+        return message_id
 
     def list(self, recipient: str | None = None, person_id: str | None = None, limit: int = 100) -> list:
         """The newest ``limit`` messages, oldest first; filtered by recipient or person when given."""

@@ -158,8 +158,8 @@ def set_not_concerned(ctx: ServerContext, profile_id: str, section: str, status:
                          (profile_id, section)):
             raise MesError("CONFLICT", _("The {section} section has entries; remove them before marking it "
                                          "'not concerned'.").format(section=section))
-        ctx.store.run("INSERT OR REPLACE INTO profile_sections(profile_id, section, not_concerned) VALUES (?, ?, 1)",
-                      (profile_id, section))
+        ctx.store.run("INSERT INTO profile_sections(profile_id, section, not_concerned) VALUES (?, ?, 1)"
+                      " ON CONFLICT(profile_id, section) DO UPDATE SET not_concerned = 1", (profile_id, section))
     else:
         ctx.store.run("DELETE FROM profile_sections WHERE profile_id = ? AND section = ?", (profile_id, section))
     return _section(ctx, profile_id, section)
@@ -169,13 +169,14 @@ def set_blood_group(ctx: ServerContext, profile_id: str, request: m.BloodGroupIn
     if request.blood_group is None:
         ctx.store.run("DELETE FROM profile_facts WHERE profile_id = ? AND key = 'blood_group'", (profile_id,))
     else:
-        ctx.store.run("INSERT OR REPLACE INTO profile_facts(profile_id, key, value) VALUES (?, 'blood_group', ?)",
+        ctx.store.run("INSERT INTO profile_facts(profile_id, key, value) VALUES (?, 'blood_group', ?)"
+                      " ON CONFLICT(profile_id, key) DO UPDATE SET value = excluded.value",
                       (profile_id, request.blood_group))
     return show(ctx, profile_id)
 
 
 def _section(ctx: ServerContext, profile_id: str, section: str) -> m.SectionView:
-    rows = ctx.store.all("SELECT * FROM profile_entries WHERE profile_id = ? AND section = ? ORDER BY created_at, rowid",
+    rows = ctx.store.all("SELECT * FROM profile_entries WHERE profile_id = ? AND section = ? ORDER BY created_at, id",
                          (profile_id, section))
     marked = ctx.store.one("SELECT 1 FROM profile_sections WHERE profile_id = ? AND section = ?", (profile_id, section))
     return m.SectionView(section=section, label=SECTIONS[section].label, not_concerned=marked is not None,

@@ -32,8 +32,10 @@ MAX_ATTACHMENTS = 10
 
 def add_professionals(conn: sqlite3.Connection, pros: list[m.ProfessionalIn]) -> int:
     for pro in pros:
-        conn.execute("INSERT OR REPLACE INTO professionals(rpps, name, profession, specialty, city, kind)"
-                     " VALUES (?, ?, ?, ?, ?, ?)", (validate_rpps(pro.rpps), pro.name.strip(), pro.profession.strip(),
+        conn.execute("INSERT INTO professionals(rpps, name, profession, specialty, city, kind)"
+                     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(rpps) DO UPDATE SET name = excluded.name, "
+                     "profession = excluded.profession, specialty = excluded.specialty, city = excluded.city, "
+                     "kind = excluded.kind", (validate_rpps(pro.rpps), pro.name.strip(), pro.profession.strip(),
                                                     pro.specialty, pro.city, pro.kind))
     return len(pros)
 
@@ -125,7 +127,7 @@ def _conversation(ctx: ServerContext, profile_id: str, conversation_id: str) -> 
 def _attachment_views(ctx: ServerContext, message_id: str) -> list[m.AttachmentView]:
     return [m.AttachmentView(id=a["id"], filename=a["filename"], media_type=a["media_type"], size=a["size"],
                              sha256=a["sha256"])
-            for a in ctx.store.all("SELECT * FROM attachments WHERE message_id = ? ORDER BY created_at, rowid",
+            for a in ctx.store.all("SELECT * FROM attachments WHERE message_id = ? ORDER BY created_at, id",
                                    (message_id,))]
 
 
@@ -142,7 +144,7 @@ def _view(ctx: ServerContext, row, with_messages: bool = False) -> m.Conversatio
             m.MessageView(id=r["id"], sender=r["sender"], body=r["body"], created_at=from_iso(r["created_at"]),
                           read=r["read_at"] is not None or r["sender"] == "person",
                           attachments=_attachment_views(ctx, r["id"]))
-            for r in ctx.store.all("SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at, rowid",
+            for r in ctx.store.all("SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at, id",
                                    (row["id"],))]
     return view
 

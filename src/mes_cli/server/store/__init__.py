@@ -1,5 +1,36 @@
-"""Persistence of the reference server: SQLite (WAL) for metadata; blob files come later."""
+"""Persistence of the reference server: the metadata in SQLite (WAL) or PostgreSQL, the
+documents' bytes in content-addressed files (``blobs.py``)."""
 
-from .db import Store
+from __future__ import annotations
 
-__all__ = ["Store"]
+from pathlib import Path
+
+from ...contract.errors import MesError
+from ...i18n import _
+from .db import SCHEMA_VERSION, Store
+
+__all__ = ["SCHEMA_VERSION", "Store", "open_store", "describe_database"]
+
+
+def open_store(database_url: str | None, default_path: Path, *, upto: int = SCHEMA_VERSION):
+    """The store a URL names: ``postgresql://…``, ``sqlite:///path``, or None for ``default_path``."""
+    if database_url is None:
+        return Store(default_path, upto=upto)
+    if database_url.startswith(("postgresql://", "postgres://")):
+        from .postgres import PostgresStore
+
+        return PostgresStore(database_url, upto=upto)
+    if database_url.startswith("sqlite:///"):
+        return Store(Path(database_url.removeprefix("sqlite://")), upto=upto)
+    raise MesError("VALIDATION_ERROR", _("Unsupported database URL {url}: use sqlite:///PATH or "
+                                         "postgresql://USER@HOST:PORT/NAME.").format(url=describe_database(database_url)),
+                   {"field": "database"})
+
+
+def describe_database(database_url: str | None, default_path: Path | None = None) -> str:
+    """The database for messages and logs: a path, or the URL without its password."""
+    if database_url is None:
+        return str(default_path)
+    from .postgres import redact_url
+
+    return redact_url(database_url)

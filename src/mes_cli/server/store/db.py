@@ -62,6 +62,8 @@ class Store:
     version of its archive, then migrates it); a database newer than this code is refused.
     """
 
+    backend = "sqlite"
+
     def __init__(self, path: Path, *, upto: int = SCHEMA_VERSION) -> None:
         self.path = Path(path)
         self._local = threading.local()
@@ -91,6 +93,9 @@ class Store:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+    def shutdown(self) -> None:
+        self.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
