@@ -13,11 +13,9 @@ hash), so that the outcome does not depend on when the signal lands.
 
 from __future__ import annotations
 
-import re
 import signal
 import sqlite3
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 

@@ -22,7 +22,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -35,7 +34,7 @@ from hypothesis.stateful import (
 )
 
 from mes_cli.server.settings import Settings
-from support.api import Api, bearer, build_context
+from support.api import Api, build_context
 from support.people import STRONG_PASSWORD
 
 IDLE = 2 * 3600

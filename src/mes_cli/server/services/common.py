@@ -16,6 +16,12 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(8)}"
 
 
+def next_seq(table: str) -> str:
+    """SQL for the next insertion number of ``table`` (rows listed by time keep their order within a
+    second); only inside a write transaction, which runs alone."""
+    return f"(SELECT COALESCE(MAX(seq), 0) + 1 FROM {table})"
+
+
 def effective_state(space: sqlite3.Row, now: dt.datetime) -> str:
     """A pending space opens by itself 6 weeks after the letter (CSP R1111-28)."""
     if space["state"] == "pending" and now >= from_iso(space["opens_at"]):

@@ -134,7 +134,7 @@ def bundle(ctx: ServerContext, profile_id: str, vaccine_name=lambda code: code) 
     subject = {"reference": patient_urn}
     today = ctx.clock.today()
     resources = [(patient_urn, _patient(person))]
-    for row in ctx.store.all("SELECT section, fields FROM profile_entries WHERE profile_id = ? ORDER BY created_at, id",
+    for row in ctx.store.all("SELECT section, fields FROM profile_entries WHERE profile_id = ? ORDER BY created_at, seq",
                              (profile_id,)):
         fields = json.loads(row["fields"])
         build = {

@@ -21,7 +21,7 @@ from ...domain.dates import parse_date
 from ...i18n import N_, _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
-from .common import new_id, person_by_id
+from .common import new_id, next_seq, person_by_id
 
 
 @dataclass(frozen=True)
@@ -120,8 +120,8 @@ def add(ctx: ServerContext, profile_id: str, section: str, entry: Any) -> m.Prof
     now = to_iso(ctx.clock.now())
     entry_id = new_id("e")
     with ctx.store.transaction() as conn:
-        conn.execute("INSERT INTO profile_entries(id, profile_id, section, fields, created_at, updated_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?)", (entry_id, profile_id, section, json.dumps(fields), now, now))
+        conn.execute("INSERT INTO profile_entries(id, profile_id, section, fields, created_at, updated_at, seq)"
+                     f" VALUES (?, ?, ?, ?, ?, ?, {next_seq('profile_entries')})", (entry_id, profile_id, section, json.dumps(fields), now, now))
         conn.execute("DELETE FROM profile_sections WHERE profile_id = ? AND section = ?", (profile_id, section))
     return get(ctx, profile_id, section, entry_id)
 
@@ -176,7 +176,7 @@ def set_blood_group(ctx: ServerContext, profile_id: str, request: m.BloodGroupIn
 
 
 def _section(ctx: ServerContext, profile_id: str, section: str) -> m.SectionView:
-    rows = ctx.store.all("SELECT * FROM profile_entries WHERE profile_id = ? AND section = ? ORDER BY created_at, id",
+    rows = ctx.store.all("SELECT * FROM profile_entries WHERE profile_id = ? AND section = ? ORDER BY created_at, seq",
                          (profile_id, section))
     marked = ctx.store.one("SELECT 1 FROM profile_sections WHERE profile_id = ? AND section = ?", (profile_id, section))
     return m.SectionView(section=section, label=SECTIONS[section].label, not_concerned=marked is not None,

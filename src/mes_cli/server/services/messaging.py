@@ -21,7 +21,7 @@ from ..clock import from_iso, to_iso
 from ..context import ServerContext
 from . import documents, messages as texts
 from .accounts import notify_person
-from .common import new_id, person_by_id
+from .common import new_id, next_seq, person_by_id
 from .profiles import caregiving
 
 MAX_ATTACHMENTS = 10
@@ -127,7 +127,7 @@ def _conversation(ctx: ServerContext, profile_id: str, conversation_id: str) -> 
 def _attachment_views(ctx: ServerContext, message_id: str) -> list[m.AttachmentView]:
     return [m.AttachmentView(id=a["id"], filename=a["filename"], media_type=a["media_type"], size=a["size"],
                              sha256=a["sha256"])
-            for a in ctx.store.all("SELECT * FROM attachments WHERE message_id = ? ORDER BY created_at, id",
+            for a in ctx.store.all("SELECT * FROM attachments WHERE message_id = ? ORDER BY created_at, seq",
                                    (message_id,))]
 
 
@@ -144,7 +144,7 @@ def _view(ctx: ServerContext, row, with_messages: bool = False) -> m.Conversatio
             m.MessageView(id=r["id"], sender=r["sender"], body=r["body"], created_at=from_iso(r["created_at"]),
                           read=r["read_at"] is not None or r["sender"] == "person",
                           attachments=_attachment_views(ctx, r["id"]))
-            for r in ctx.store.all("SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at, id",
+            for r in ctx.store.all("SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at, seq",
                                    (row["id"],))]
     return view
 
@@ -203,7 +203,7 @@ def _attach(ctx: ServerContext, conn, profile_id: str, message_id: str, attachme
     for document_id in document_ids:
         doc = documents.get(ctx, profile_id, document_id)
         conn.execute("INSERT INTO attachments(id, profile_id, message_id, filename, media_type, size, sha256,"
-                     " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     f" created_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, {next_seq('attachments')})",
                      (new_id("a"), profile_id, message_id, doc.title, doc.media_type, doc.size, doc.sha256,
                       to_iso(ctx.clock.now())))
 
@@ -212,7 +212,8 @@ def _post(ctx: ServerContext, conversation: sqlite3.Row, sender: str, body: str,
           document_ids: list[str] = ()) -> str:
     message_id = new_id("m")
     with ctx.store.transaction() as conn:
-        conn.execute("INSERT INTO messages(id, conversation_id, sender, body, created_at) VALUES (?, ?, ?, ?, ?)",
+        conn.execute("INSERT INTO messages(id, conversation_id, sender, body, created_at, seq)"
+                     f" VALUES (?, ?, ?, ?, ?, {next_seq('messages')})",
                      (message_id, conversation["id"], sender, _check_text(body), to_iso(ctx.clock.now())))
         _attach(ctx, conn, conversation["profile_id"], message_id, list(attachment_ids), list(document_ids))
         if sender == "professional":
@@ -296,8 +297,9 @@ def upload_attachment(ctx: ServerContext, profile_id: str, stream, length: int |
             blobs.commit(staged)
             conn.execute("INSERT OR IGNORE INTO blobs(sha256, size, media_type, created_at) VALUES (?, ?, ?, ?)",
                          (staged.sha256, staged.size, staged.media_type, now))
-            conn.execute("INSERT INTO attachments(id, profile_id, filename, media_type, size, sha256, created_at)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?)", (attachment_id, profile_id, name, staged.media_type,
+            conn.execute("INSERT INTO attachments(id, profile_id, filename, media_type, size, sha256, created_at, seq)"
+                         f" VALUES (?, ?, ?, ?, ?, ?, ?, {next_seq('attachments')})",
+                         (attachment_id, profile_id, name, staged.media_type,
                                                            staged.size, staged.sha256, now))
     finally:
         blobs.discard(staged)

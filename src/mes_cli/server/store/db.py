@@ -44,6 +44,14 @@ def prepare_data_dir(directory: Path) -> None:
 SCHEMA_VERSION = len(MIGRATIONS)  # the schema this code reads and writes
 
 
+def newer_schema(database: str, found: int) -> MesError:
+    """The refusal of a database written by a newer mes (both stores say it alike)."""
+    return MesError("STORAGE_UNAVAILABLE", _(
+        "The database {path} has schema version {found}, newer than this mes knows ({known}): it was "
+        "written by a newer mes-cli. Upgrade mes-cli, or use another data directory."
+    ).format(path=database, found=found, known=SCHEMA_VERSION), {"schema_version": found})
+
+
 def read_schema_version(path: Path) -> int:
     """The schema version of a database file, read without changing anything (0: no database yet)."""
     if not Path(path).exists():
@@ -123,10 +131,7 @@ class Store:
         with self.transaction() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise MesError("STORAGE_UNAVAILABLE", _(
-                    "The database {path} has schema version {found}, newer than this mes knows ({known}): it was "
-                    "written by a newer mes-cli. Upgrade mes-cli, or use another data directory."
-                ).format(path=self.path, found=version, known=SCHEMA_VERSION), {"schema_version": version})
+                raise newer_schema(str(self.path), version)
             for number, script in enumerate(MIGRATIONS[version:upto], start=version + 1):
                 for statement in filter(str.strip, script.split(";")):
                     conn.execute(statement)

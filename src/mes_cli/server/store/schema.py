@@ -268,4 +268,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX access_history_by_profile ON access_history(profile_id, at);
     """,
+    # Insertion order for rows listed by time: created_at has one-second precision, and rowid is
+    # SQLite's alone. New rows take MAX(seq) + 1 inside their write transaction (one at a time);
+    # rows of an existing SQLite database keep their rowid order. (A statement marked
+    # "sqlite only" is left out on PostgreSQL, whose databases start at this version or later.)
+    """
+    ALTER TABLE messages ADD COLUMN seq INTEGER;
+    ALTER TABLE attachments ADD COLUMN seq INTEGER;
+    ALTER TABLE profile_entries ADD COLUMN seq INTEGER;
+    /* sqlite only */ UPDATE messages SET seq = rowid;
+    /* sqlite only */ UPDATE attachments SET seq = rowid;
+    /* sqlite only */ UPDATE profile_entries SET seq = rowid
+    """,
 ]
