@@ -194,7 +194,8 @@ class AppContext:
         answer = typer.prompt(f"{question} {hint}", default="", show_default=False, err=True).strip().lower()
         if not answer:
             return default
-        return answer in {"y", "yes", _("yes"), _("yes")[:1]}
+        yes = _("yes")  # French: oui, o; English answers work in every language
+        return answer in {"y", "yes", yes, yes[:1]}
 
     def read_secret_stdin(self, what: str = "password") -> str:
         line = self.env.stdin.readline()
