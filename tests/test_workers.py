@@ -1,13 +1,16 @@
 """Two `mes server run` processes on one PostgreSQL behave as one server.
 
-Both share the database and the data directory (documents' bytes and the server key); each
-request goes to either. What a person starts on one worker finishes on the other, limits count
-the attempts made on both, a retried upload is not stored twice, and the periodic jobs send
-each e-mail once however many workers run them.
+They share nothing but the database (documents' bytes included) and the server key given by
+MES_SERVER_KEY: each has a data directory of its own, as on two hosts. Each request goes to
+either. What a person starts on one worker finishes on the other, limits count the attempts
+made on both, a retried upload is not stored twice and is read from either, and the periodic
+jobs send each e-mail once however many workers run them.
 """
 
 from __future__ import annotations
 
+import base64
+import secrets
 import threading
 
 import httpx
@@ -24,9 +27,9 @@ ADMIN = {"X-Admin-Token": ADMIN_TOKEN}
 @pytest.fixture(scope="module")
 def workers(postgres, tmp_path_factory):
     database = postgres.new_database()
-    shared = tmp_path_factory.mktemp("shared-data")
-    first = start_server(shared, extra=["--database", database])
-    second = start_server(shared, extra=["--database", database])
+    key = {"MES_SERVER_KEY": base64.b64encode(secrets.token_bytes(32)).decode()}
+    first = start_server(tmp_path_factory.mktemp("host-1"), extra=["--database", database], env=key)
+    second = start_server(tmp_path_factory.mktemp("host-2"), extra=["--database", database], env=key)
     yield first, second
     assert first.stop() == 0 and second.stop() == 0
     postgres.drop_database(database)
@@ -54,6 +57,7 @@ def _login_on(first, second, p) -> str:
 def test_both_workers_use_the_same_database(workers):
     first, second = workers
     assert all("database: postgresql://" in "".join(server.log) for server in workers)
+    assert all("documents' bytes: in the database" in "".join(server.log) for server in workers)
     assert httpx.get(f"{first.url}/health").status_code == httpx.get(f"{second.url}/health").status_code == 200
 
 
@@ -95,9 +99,10 @@ def test_an_upload_retried_on_the_other_worker_is_stored_once(workers, person):
     assert replayed.json()["document"]["id"] == document_id and replayed.json()["created"] is False
     listed = httpx.get(f"{second.url}/v1/profiles/me/documents", headers={"Authorization": f"Bearer {token}"})
     assert [d["id"] for d in listed.json()["documents"]] == [document_id]
-    content = httpx.get(f"{first.url}/v1/profiles/me/documents/{document_id}/content",
+    content = httpx.get(f"{second.url}/v1/profiles/me/documents/{document_id}/content",
                         headers={"Authorization": f"Bearer {token}"})
     assert content.content == body
+    assert not [path for server in workers for path in (server.data_dir / "blobs").glob("??/*")]
 
 
 def test_the_periodic_jobs_send_each_reminder_once_across_workers(workers, tmp_path):

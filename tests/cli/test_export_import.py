@@ -10,7 +10,9 @@ from pathlib import Path
 
 from mes_cli.server.store.db import SCHEMA_VERSION
 from support import files
+from support.cli import Mes
 from support.flows import active_person
+from support.server import start_server
 
 
 def _rows(database: Path) -> dict[str, list[tuple]]:
@@ -146,3 +148,63 @@ def test_a_server_refuses_to_start_on_a_newer_schema(tmp_path):
     result = subprocess.run([sys.executable, "-m", "mes_cli", "server", "run", "--port", "0", "--data-dir", str(data)],
                             capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
     assert result.returncode == 1 and "newer than this mes knows" in result.stderr, result.stderr
+
+
+def test_a_server_moves_from_sqlite_to_postgresql_and_back_unchanged(local_mes, tmp_path, postgres):
+    """SQLite → PostgreSQL (bytes into the database) → SQLite: every row comes back identical, and
+    the PostgreSQL server in between serves the same person, session and documents."""
+    data = _populated(local_mes, tmp_path)
+    archive = tmp_path / "from-sqlite.zip"
+    exported = local_mes.ok("server", "export", str(archive))
+    database = postgres.new_database()
+    host = tmp_path / "pg-host"
+    imported = local_mes.ok("server", "import", str(archive), "--database", database, "--data-dir", str(host))
+    assert imported["tables"] == exported["tables"] and imported["database"].startswith("postgresql://")
+
+    server = start_server(host, extra=["--database", database])
+    try:
+        token = local_mes("auth", "token").stdout.strip()
+        remote = Mes(home=tmp_path / "remote-home", api_url=server.url, variables={"MES_TOKEN": token})
+        (listed,) = remote.ok("docs", "list")
+        target = tmp_path / "copy.pdf"
+        remote.ok("docs", "download", listed["id"], "-o", str(target))
+        assert target.read_bytes() == data
+        assert remote.ok("profile", "show") == local_mes.ok("profile", "show")
+
+        back = tmp_path / "from-postgresql.zip"
+        local_mes.ok("server", "export", str(back), "--database", database, "--data-dir", str(host))
+        returned = tmp_path / "returned"
+        local_mes.ok("server", "import", str(back), "--data-dir", str(returned))
+        assert _rows(returned / "mes.sqlite3") == _rows(local_mes.home / "server" / "mes.sqlite3")
+
+        # New rows after the import: the identities were moved past the imported values.
+        remote.ok("docs", "upload", str(files.write(tmp_path / "in", "suite.pdf", files.pdf("suite"))))
+        assert len(remote.ok("docs", "list")) == 2
+    finally:
+        assert server.stop() == 0
+        postgres.drop_database(database)
+
+
+def test_import_refuses_a_postgresql_database_that_holds_data(local_mes, tmp_path, postgres):
+    _populated(local_mes, tmp_path)
+    archive = tmp_path / "backup.zip"
+    local_mes.ok("server", "export", str(archive))
+    database = postgres.new_database()
+    try:
+        local_mes.ok("server", "import", str(archive), "--database", database, "--data-dir", str(tmp_path / "a"))
+        again = local_mes("server", "import", str(archive), "--database", database, "--data-dir", str(tmp_path / "b"))
+        assert again.exit_code == 8 and "already holds data" in again.stderr
+    finally:
+        postgres.drop_database(database)
+
+
+def test_an_import_into_a_database_prepared_for_a_newer_schema_is_refused(local_mes, tmp_path):
+    _populated(local_mes, tmp_path)
+    archive = tmp_path / "backup.zip"
+    local_mes.ok("server", "export", str(archive))
+    older = _rewritten(archive, tmp_path / "older.zip", lambda name, data: json.dumps(
+        {**json.loads(data), "schema_version": SCHEMA_VERSION - 1}).encode() if name == "manifest.json" else data)
+    prepared = tmp_path / "prepared"
+    local_mes.ok("server", "migrate", "--data-dir", str(prepared))
+    result = local_mes("server", "import", str(older), "--data-dir", str(prepared))
+    assert result.exit_code == 8 and f"prepared for schema {SCHEMA_VERSION}" in result.stderr

@@ -33,14 +33,15 @@ class RunningServer:
 
 
 def start_server(data_dir: Path, *, dev: bool = True, extra: list[str] | None = None,
-                 timeout: float = 20) -> RunningServer:
+                 env: dict[str, str] | None = None, timeout: float = 20) -> RunningServer:
     args = [sys.executable, "-m", "mes_cli", "server", "run", "--port", "0", "--data-dir", str(data_dir),
             *(["--dev"] if dev else []), *(extra or [])]
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("MES_") and k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
-    env["LANG"] = "C.UTF-8"  # the start line read below is English
-    env["MES_ADMIN_TOKEN"] = ADMIN_TOKEN  # as docs/security.md says: never a secret in the process arguments
-    process = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+    environment = {k: v for k, v in os.environ.items()
+                   if not k.startswith("MES_") and k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+    environment["LANG"] = "C.UTF-8"  # the start line read below is English
+    environment["MES_ADMIN_TOKEN"] = ADMIN_TOKEN  # as docs/security.md says: never a secret in the process arguments
+    environment.update(env or {})
+    process = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=environment)
     deadline = time.monotonic() + timeout
     url = None
     log: list[str] = []

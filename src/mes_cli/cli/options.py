@@ -22,3 +22,7 @@ DatabaseOpt = Annotated[Optional[str], typer.Option(
     help="Where the server's metadata lives: sqlite:///PATH or postgresql://USER@HOST:PORT/NAME "
          "[env MES_DATABASE_URL; default: SQLite in the data directory]")]
 
+BlobsOpt = Annotated[Optional[str], typer.Option(
+    "--blobs", envvar="MES_BLOBS", metavar="database|directory",
+    help="Where documents' bytes live: in the database (shared by every worker) or in files under the data "
+         "directory [env MES_BLOBS; default: database on PostgreSQL, directory on SQLite]")]

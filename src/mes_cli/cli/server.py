@@ -9,7 +9,7 @@ import typer
 
 from ..i18n import _
 from .context import AppContext
-from .options import DatabaseOpt, FormatOpt
+from .options import BlobsOpt, DatabaseOpt, FormatOpt
 
 server_app = typer.Typer(help="The reference server: run it, seed its registry, print its OpenAPI document.",
                          no_args_is_help=True)
@@ -28,6 +28,7 @@ def run(
                            help="Token required by the admin API [env MES_ADMIN_TOKEN; generated if absent]")] = None,
     threads: Annotated[int, typer.Option("--threads", min=1, max=64, help="Worker threads")] = 8,
     database: DatabaseOpt = None,
+    blobs: BlobsOpt = None,
     jobs_interval: Annotated[int, typer.Option("--jobs-interval", min=1, help="Seconds between runs of the "
                              "periodic jobs (vaccination reminders)")] = 3600,
     public_url: Annotated[Optional[str], typer.Option("--public-url", help="Base URL used in e-mailed links")]
@@ -43,9 +44,24 @@ def run(
     app: AppContext = ctx.obj
     _warn_about_secrets_in_arguments(ctx, app, {"admin_token": "MES_ADMIN_TOKEN", "smtp_url": "MES_SMTP_URL",
                                                 "database": "MES_DATABASE_URL"})
-    serve(data_dir=data_dir or app.config.server_data_dir, host=host, port=port, dev=dev, admin_token=admin_token,
-          threads=threads, public_url=public_url, smtp_url=smtp_url, sms_webhook=sms_webhook, say=app.say,
-          jobs_interval=jobs_interval, database_url=database)
+    settings = server_settings(app, data_dir, database, blobs, dev=dev, admin_token=admin_token, smtp_url=smtp_url,
+                               sms_webhook_url=sms_webhook)
+    serve(settings, host=host, port=port, threads=threads, public_url=public_url, say=app.say,
+          jobs_interval=jobs_interval)
+
+
+def server_settings(app: AppContext, data_dir: Path | None, database: str | None = None, blobs: str | None = None,
+                    **more):
+    """The server's settings from the options and the environment (the server key comes from
+    MES_SERVER_KEY only: a secret is not an option)."""
+    from ..contract.errors import MesError
+    from ..server.settings import Settings
+
+    if blobs not in (None, "database", "directory"):
+        raise MesError("VALIDATION_ERROR", _("--blobs must be database or directory, not {value!r}.").format(
+            value=blobs), {"field": "blobs"})
+    return Settings(data_dir=data_dir or app.config.server_data_dir, database_url=database, blob_storage=blobs,
+                    server_key=app.env.get("MES_SERVER_KEY"), **more)
 
 
 def _warn_about_secrets_in_arguments(ctx: typer.Context, app: AppContext, names: dict[str, str]) -> None:
@@ -155,14 +171,15 @@ def gc(
                         "[default: MES_HOME/server]")] = None,
     older_than: Annotated[int, typer.Option("--older-than", min=0, help="Only files older than this many "
                           "seconds (protects uploads in flight)")] = 3600,
+    database: DatabaseOpt = None,
+    blobs: BlobsOpt = None,
 ) -> None:
     """Remove document bytes that no document names any more (left by interrupted uploads)."""
     from ..server.context import ServerContext
     from ..server.services.documents import collect_garbage
-    from ..server.settings import Settings
 
     app: AppContext = ctx.obj
-    context = ServerContext.build(Settings(data_dir=data_dir or app.config.server_data_dir))
+    context = ServerContext.build(server_settings(app, data_dir, database, blobs))
     app.say(_("✓ removed {n} unreferenced file(s).").format(n=collect_garbage(context, older_than)))
 
 
@@ -213,15 +230,16 @@ def export(
     file: Annotated[Path, typer.Argument(help="The archive to write (a zip file; replaced only once complete)")],
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="The server's data "
                         "[default: MES_HOME/server]")] = None,
+    database: DatabaseOpt = None,
+    blobs: BlobsOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Write a consistent snapshot of the server's data (database rows, documents, key) to one file."""
-    from ..server.settings import Settings
     from ..server.store.snapshot import export_snapshot
 
     app: AppContext = ctx.obj
-    settings = Settings(data_dir=data_dir or app.config.server_data_dir)
-    summary = export_snapshot(settings.data_dir, settings.db_path, file)
+    _warn_about_secrets_in_arguments(ctx, app, {"database": "MES_DATABASE_URL"})
+    summary = export_snapshot(server_settings(app, data_dir, database, blobs), file)
     app.emit({"file": summary.path, "schema_version": summary.schema_version, "rows": sum(summary.tables.values()),
               "files": summary.blobs, "tables": summary.tables}, fmt)
     app.say(_("✓ exported {rows} row(s) and {blobs} file(s) to {path} (keep it as private as the data).").format(
@@ -234,19 +252,26 @@ def import_(
     file: Annotated[Path, typer.Argument(help="An archive written by `mes server export`")],
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="An empty data directory to fill "
                         "[default: MES_HOME/server]")] = None,
+    database: DatabaseOpt = None,
+    blobs: BlobsOpt = None,
     fmt: FormatOpt = None,
 ) -> None:
-    """Fill an empty data directory from an export (all rows or none; older exports are migrated)."""
-    from ..server.settings import Settings
+    """Fill an empty server (data directory or database) from an export (all or nothing; older ones are migrated)."""
+    from ..server.store import describe_database
     from ..server.store.snapshot import import_snapshot
 
     app: AppContext = ctx.obj
-    settings = Settings(data_dir=data_dir or app.config.server_data_dir)
-    summary = import_snapshot(file, settings.data_dir, settings.db_path)
-    app.emit({"file": summary.path, "data_dir": str(settings.data_dir), "schema_version": summary.schema_version,
-              "rows": sum(summary.tables.values()), "files": summary.blobs, "tables": summary.tables}, fmt)
+    _warn_about_secrets_in_arguments(ctx, app, {"database": "MES_DATABASE_URL"})
+    settings = server_settings(app, data_dir, database, blobs)
+    summary = import_snapshot(file, settings)
+    target = describe_database(settings.database_url, settings.data_dir)
+    app.emit({"file": summary.path, "data_dir": str(settings.data_dir), "database": target,
+              "schema_version": summary.schema_version, "rows": sum(summary.tables.values()),
+              "files": summary.blobs, "tables": summary.tables, "notes": summary.notes}, fmt)
     app.say(_("✓ imported {rows} row(s) and {blobs} file(s) into {path}.").format(
-        rows=sum(summary.tables.values()), blobs=summary.blobs, path=settings.data_dir))
+        rows=sum(summary.tables.values()), blobs=summary.blobs, path=target))
+    for note in summary.notes:
+        app.say(_("warning: {note}").format(note=note))
 
 
 @server_app.command("jobs")

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from .clock import Clock
 from .notify import Outbox
 from .notify.senders import Sender, SmtpSender, WebhookSmsSender
-from .security import Secrets
+from .security import Secrets, server_key
 from .settings import Settings
 from .store import Store, open_store
+from .store.blobs import BlobStore, DatabaseBlobs, FileBlobs
 from .store.db import prepare_data_dir
 
 CLOCK_OFFSET_KEY = "clock_offset_seconds"
@@ -22,6 +23,7 @@ class ServerContext:
     clock: Clock
     secrets: Secrets
     outbox: Outbox
+    blobs: BlobStore
 
     @property
     def policy(self):
@@ -29,7 +31,7 @@ class ServerContext:
 
     @classmethod
     def build(cls, settings: Settings) -> "ServerContext":
-        prepare_data_dir(settings.data_dir)  # blobs and the server key live there whatever the database
+        prepare_data_dir(settings.data_dir)  # temp files, and the server key unless MES_SERVER_KEY gives it
         store = open_store(settings.database_url, settings.db_path)
         # Only a development server can have its clock moved: elsewhere no query on every now().
         clock = Clock((lambda: int(store.get_meta(CLOCK_OFFSET_KEY, "0"))) if settings.dev else (lambda: 0))
@@ -39,4 +41,12 @@ class ServerContext:
         if settings.sms_webhook_url:
             senders["sms"] = WebhookSmsSender(settings.sms_webhook_url)
         outbox = Outbox(store, clock, senders, keep_secrets=settings.dev)
-        return cls(settings, store, clock, Secrets(settings.data_dir, settings.policy), outbox)
+        return cls(settings, store, clock, Secrets(server_key(settings.data_dir, settings.server_key), settings.policy), outbox,
+                   blob_store(settings, store))
+
+
+def blob_store(settings: Settings, store) -> BlobStore:
+    """Where this server keeps documents' bytes (Settings.blobs_in_database)."""
+    if settings.blobs_in_database:
+        return DatabaseBlobs(store, settings.data_dir / "tmp")
+    return FileBlobs(settings.data_dir / "blobs")

@@ -15,10 +15,12 @@ import os
 import secrets
 import signal
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
 from ..i18n import _
+from .settings import Settings
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -58,36 +60,41 @@ def start_periodic_jobs(ctx, interval_seconds: float, say: Callable[[str], None]
     return stop
 
 
-def serve(*, data_dir: Path, host: str, port: int, dev: bool, admin_token: str | None, threads: int,
-          public_url: str | None, smtp_url: str | None, sms_webhook: str | None,
-          say: Callable[[str], None], jobs_interval: float = 3600, database_url: str | None = None) -> None:
+def serve(settings: Settings, *, host: str, port: int, threads: int, public_url: str | None,
+          say: Callable[[str], None], jobs_interval: float = 3600) -> None:
+    """Serves ``settings``' data over HTTP; the admin token is generated when none is given, the
+    public URL defaults to the address listened on."""
     from waitress.server import create_server
 
     from .context import ServerContext
     from .http.app import create_app
     from .services.documents import collect_garbage
-    from .settings import Settings
     from .store import describe_database
     from .store.db import prepare_data_dir
 
-    data_dir = Path(data_dir)
+    data_dir = settings.data_dir
     prepare_data_dir(data_dir)
-    token, token_file = admin_token_for(data_dir, admin_token)
+    token, token_file = admin_token_for(data_dir, settings.admin_token)
     application = {}  # filled once the port is known: e-mailed links need the real URL
     server = create_server(lambda environ, start: application["app"](environ, start), host=host, port=port,
                            threads=threads, ident="mes-server", clear_untrusted_proxy_headers=True)
-    settings = Settings(data_dir=data_dir, dev=dev, admin_token=token, smtp_url=smtp_url,
-                        sms_webhook_url=sms_webhook, database_url=database_url,
-                        public_url=public_url or f"http://{host}:{server.effective_port}")
+    settings = replace(settings, admin_token=token,
+                       public_url=public_url or f"http://{host}:{server.effective_port}")
     ctx = ServerContext.build(settings)
     removed = collect_garbage(ctx)
     application["app"] = create_app(settings, ctx)
+    dev, database_url = settings.dev, settings.database_url
     if dev:
         listening = _("mes server listening on {url} (data: {path}, development mode)")
     else:
         listening = _("mes server listening on {url} (data: {path})")
     if database_url:
         say(_("database: {database}").format(database=describe_database(database_url)))
+        say(_("documents' bytes: in the database") if settings.blobs_in_database
+            else _("documents' bytes: files under {path} (every worker must share it)").format(path=data_dir / "blobs"))
+        if not settings.server_key:
+            say(_("server key: {path} (every worker must have the same: share it, or set MES_SERVER_KEY)").format(
+                path=data_dir / "server.key"))
     say(listening.format(url=f"http://{host}:{server.effective_port}", path=data_dir))
     if token_file:
         say(_("admin token: in {path}").format(path=token_file))

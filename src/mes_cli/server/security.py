@@ -2,9 +2,11 @@
 
 - Passwords: Argon2id (argon2-cffi) with the parameters of the policy.
 - One-time codes (6 digits, 12-character provisional codes): HMAC-SHA-256 keyed
-  with a server secret kept in the data directory (mode 0600). A plain hash of a
-  6-digit code could be reversed by trying the million values; the keyed hash
-  cannot without the key.
+  with a server secret: ``MES_SERVER_KEY`` (base64; the same for every worker of a
+  deployment), else ``server.key`` in the data directory (mode 0600, created at the
+  first start). A plain hash of a 6-digit code could be reversed by trying the
+  million values; the keyed hash cannot without the key — which is why the key is
+  kept out of the database.
 - Random tokens (sessions, enrolments, reset links, login ids), ≥ 128 bits:
   SHA-256, enough for values nobody can guess.
 Comparisons are constant-time.
@@ -12,6 +14,8 @@ Comparisons are constant-time.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -19,7 +23,12 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
+from ..contract.errors import MesError
+from ..i18n import _
 from .settings import Policy
+
+KEY_FILE = "server.key"
+KEY_BYTES = 32
 
 
 def token_hash(token: str) -> str:
@@ -36,7 +45,7 @@ def _load_or_create_key(path: Path) -> bytes:
         return path.read_bytes()
     except FileNotFoundError:
         pass
-    key = secrets.token_bytes(32)
+    key = secrets.token_bytes(KEY_BYTES)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
@@ -52,9 +61,27 @@ def _load_or_create_key(path: Path) -> bytes:
     return path.read_bytes()
 
 
+def decode_key(text: str) -> bytes:
+    """A key given as base64 text (MES_SERVER_KEY), refused if malformed or short."""
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) < KEY_BYTES:
+        raise MesError("VALIDATION_ERROR", _("MES_SERVER_KEY must be at least {n} random bytes in base64; make one "
+                                             "with: head -c {n} /dev/urandom | base64").format(n=KEY_BYTES),
+                       {"field": "server_key"})
+    return key
+
+
+def server_key(data_dir: Path, given: str | None = None) -> bytes:
+    """The key in use: the one given (MES_SERVER_KEY), else the data directory's, created if absent."""
+    return decode_key(given) if given else _load_or_create_key(data_dir / KEY_FILE)
+
+
 class Secrets:
-    def __init__(self, data_dir: Path, policy: Policy) -> None:
-        self._key = _load_or_create_key(data_dir / "server.key")
+    def __init__(self, key: bytes, policy: Policy) -> None:
+        self._key = key
         self._policy = policy
 
     def code_hash(self, code: str) -> str:

@@ -59,10 +59,22 @@ class Settings:
     uniform_answers: bool | None = None
     # Where the metadata lives: None (SQLite in data_dir), sqlite:///path or postgresql://… (store/__init__.py)
     database_url: str | None = None
+    # Where documents' bytes live: "database" or "directory" (files under data_dir/blobs); None: in
+    # the database on PostgreSQL (workers then share nothing but it), in the directory on SQLite.
+    blob_storage: str | None = None
+    # The key one-time codes are hashed with, in base64 (MES_SERVER_KEY, the same for every worker);
+    # None: server.key in data_dir (security.py).
+    server_key: str | None = field(default=None, repr=False)
 
     @property
     def pads_answers(self) -> bool:
         return not self.dev if self.uniform_answers is None else self.uniform_answers
+
+    @property
+    def blobs_in_database(self) -> bool:
+        if self.blob_storage is None:
+            return (self.database_url or "").startswith(("postgresql://", "postgres://"))
+        return self.blob_storage == "database"
 
     @property
     def db_path(self) -> Path:

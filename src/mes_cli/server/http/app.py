@@ -134,16 +134,11 @@ class OperationsResource:
 
     @staticmethod
     def _send_file(resp: falcon.Response, result: FileResult) -> None:
-        try:
-            handle = open(result.path, "rb")
-        except FileNotFoundError:
-            raise MesError("STORAGE_UNAVAILABLE", _("The document's bytes are missing from the store; the server's "
-                                                    "administrator must restore them from a backup.")) from None
         resp.content_type = result.media_type
         resp.content_length = result.size
         resp.set_header("X-Content-SHA256", result.sha256)
         resp.downloadable_as = result.filename
-        resp.stream = handle
+        resp.stream = result.body
 
     def _check_access(self, req: falcon.Request, operation: Operation, call: Call) -> None:
         settings = self._ctx.settings

@@ -2,8 +2,8 @@
 
 Order of writes, so that a crash at any point leaves the whole document or
 nothing visible: bytes to a temp file and fsync; then one database write
-transaction that renames the blob into place and inserts its metadata. Deletion
-removes the metadata first and the bytes after, under the write lock again.
+transaction that stores the bytes (store/blobs.py) and inserts their metadata.
+Deletion removes the metadata first and the bytes after, under the write lock again.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 from ...contract import models as m
 from ...contract.errors import MesError
@@ -23,7 +23,7 @@ from ...domain.sniff import EXTENSIONS
 from ...i18n import _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
-from ..store.blobs import BlobStore, too_large
+from ..store.blobs import too_large
 from .common import new_id
 
 TITLE_MAX = 50
@@ -45,15 +45,13 @@ class UploadMeta:
 
 @dataclass(frozen=True)
 class FileResult:
-    path: Path
+    """Bytes to send as a download: a file or an iterator of chunks, and what to say about them."""
+
+    body: BinaryIO | Iterator[bytes]
     media_type: str
     size: int
     sha256: str
     filename: str
-
-
-def blob_store(ctx: ServerContext) -> BlobStore:
-    return BlobStore(ctx.settings.data_dir / "blobs")
 
 
 def view(row: sqlite3.Row) -> m.DocumentView:
@@ -114,7 +112,7 @@ def upload(ctx: ServerContext, profile_id: str, stream: BinaryIO, length: int | 
     limit = ctx.settings.max_document_bytes
     if length is not None and length > limit:
         raise too_large(limit)
-    blobs = blob_store(ctx)
+    blobs = ctx.blobs
     staged = blobs.receive(stream, limit)
     if meta.sha256 and meta.sha256.lower() != staged.sha256:
         blobs.discard(staged)
@@ -128,12 +126,10 @@ def upload(ctx: ServerContext, profile_id: str, stream: BinaryIO, length: int | 
             if existing is not None:
                 blobs.discard(staged)
                 return _replay(existing, meta)
-            blobs.commit(staged)
-            conn.execute("INSERT OR IGNORE INTO blobs(sha256, size, media_type, created_at) VALUES (?, ?, ?, ?)",
-                         (staged.sha256, staged.size, staged.media_type, now))
+            blobs.commit(conn, staged, now)
             document_id = _insert(conn, profile_id, fields, meta, staged.sha256, staged.media_type, staged.size, now)
     finally:
-        blobs.discard(staged)  # no-op once committed (the temp name no longer exists)
+        blobs.discard(staged)  # no-op once committed (the temp file no longer exists)
     return m.UploadResult(created=True, document=get(ctx, profile_id, document_id))
 
 
@@ -176,9 +172,8 @@ def get(ctx: ServerContext, profile_id: str, document_id: str) -> m.DocumentView
 
 def content(ctx: ServerContext, profile_id: str, document_id: str) -> FileResult:
     row = _row(ctx, profile_id, document_id)
-    path = blob_store(ctx).path(row["sha256"])
     extension = EXTENSIONS.get(row["media_type"], "")
-    return FileResult(path, row["media_type"], row["size"], row["sha256"], row["title"] + extension)
+    return FileResult(ctx.blobs.open(row["sha256"]), row["media_type"], row["size"], row["sha256"], row["title"] + extension)
 
 
 def _encode_cursor(seq: int) -> str:
@@ -265,21 +260,19 @@ def release_blobs(ctx: ServerContext, shas: list[str]) -> None:
     """Erases bytes that no document and no message attachment names any more.
 
     The metadata goes first (in its own transaction, already committed by the
-    caller); the file goes under the write lock after a fresh check, so that a
-    concurrent upload of the same content, which renames its file under the
-    same lock, is never left without its bytes.
+    caller); the bytes go under the write lock after a fresh check, so that a
+    concurrent upload of the same content, which stores its bytes under the
+    same lock, is never left without them.
     """
     for sha in set(shas):
         with ctx.store.transaction() as conn:
             used = conn.execute("SELECT 1 FROM documents WHERE sha256 = ? UNION ALL SELECT 1 FROM attachments"
                                 " WHERE sha256 = ? LIMIT 1", (sha, sha)).fetchone()
             if used is None:
-                conn.execute("DELETE FROM blobs WHERE sha256 = ?", (sha,))
-                blob_store(ctx).remove(sha)
+                ctx.blobs.remove(conn, sha)
 
 
 def collect_garbage(ctx: ServerContext, older_than_seconds: float = 3600) -> int:
     """Removes bytes no document names (left by a crash) and stale temp files."""
     with ctx.store.transaction() as conn:
-        referenced = {r[0] for r in conn.execute("SELECT sha256 FROM blobs")}
-        return blob_store(ctx).collect_garbage(referenced, older_than_seconds)
+        return ctx.blobs.collect_garbage(conn, older_than_seconds)

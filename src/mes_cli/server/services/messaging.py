@@ -287,16 +287,14 @@ def upload_attachment(ctx: ServerContext, profile_id: str, stream, length: int |
         from ..store.blobs import too_large
 
         raise too_large(limit)
-    blobs = documents.blob_store(ctx)
+    blobs = ctx.blobs
     staged = blobs.receive(stream, limit)
     attachment_id = new_id("a")
     name = (filename or "piece-jointe").strip()[:100] or "piece-jointe"
     now = to_iso(ctx.clock.now())
     try:
         with ctx.store.transaction() as conn:
-            blobs.commit(staged)
-            conn.execute("INSERT OR IGNORE INTO blobs(sha256, size, media_type, created_at) VALUES (?, ?, ?, ?)",
-                         (staged.sha256, staged.size, staged.media_type, now))
+            blobs.commit(conn, staged, now)
             conn.execute("INSERT INTO attachments(id, profile_id, filename, media_type, size, sha256, created_at, seq)"
                          f" VALUES (?, ?, ?, ?, ?, ?, ?, {next_seq('attachments')})",
                          (attachment_id, profile_id, name, staged.media_type,
@@ -320,7 +318,7 @@ def _attachment(ctx: ServerContext, profile_id: str, message_id: str, attachment
 
 def attachment_content(ctx: ServerContext, profile_id: str, message_id: str, attachment_id: str):
     row = _attachment(ctx, profile_id, message_id, attachment_id)
-    return documents.FileResult(documents.blob_store(ctx).path(row["sha256"]), row["media_type"], row["size"],
+    return documents.FileResult(ctx.blobs.open(row["sha256"]), row["media_type"], row["size"],
                                 row["sha256"], row["filename"])
 
 

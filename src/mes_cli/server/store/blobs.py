@@ -1,11 +1,16 @@
-"""Content-addressed blob files: ``blobs/ab/abcdef…`` named by their SHA-256.
+"""Documents' bytes, named by their SHA-256: in files of the data directory, or in the database.
 
-Receiving streams the body into a temp file (hashing, sniffing and counting on
-the way, cut off past the size limit), fsyncs it, and only then is it renamed
-into place — inside the caller's database write transaction, so that renames
-and deletions of the same content are serialised with the metadata that
-references it. A crash leaves at worst a temp file or an unreferenced blob
-file, both removed by ``collect_garbage``; never a document without its bytes.
+Receiving is the same for both: the body streams into a local temp file (hashed, sniffed and
+counted on the way, cut off past the size limit) and is fsynced. Committing happens inside
+the caller's database write transaction, with the ``blobs`` row that names the content:
+
+- ``FileBlobs`` (``blobs/ab/abcdef…``, the default on SQLite) renames the temp file into place.
+  Renames and deletions of the same content are serialised with the metadata by the write
+  lock; a crash leaves at worst a temp file or an unreferenced file, both removed by
+  ``collect_garbage``; never a document without its bytes.
+- ``DatabaseBlobs`` (table ``blob_parts``, the default on PostgreSQL) inserts the bytes in
+  parts of 1 MiB in the same transaction as their row: all or nothing, and every worker on
+  every host reads them — no worker holds files of its own.
 """
 
 from __future__ import annotations
@@ -16,13 +21,14 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 from ...contract.errors import MesError
 from ...domain.sniff import Sniffer
 from ...i18n import _
 
-CHUNK = 64 * 1024
+CHUNK = 64 * 1024  # read from a request body at a time
+PART = 1024 * 1024  # bytes per row of blob_parts
 
 
 @dataclass
@@ -34,14 +40,11 @@ class StagedBlob:
 
 
 class BlobStore:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.tmp = root / "tmp"
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)  # health data: readable by the server's user only
-        self.tmp.mkdir(exist_ok=True, mode=0o700)
+    """What both places share: staging a body in a temp file, and the row naming each content."""
 
-    def path(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        tmp.mkdir(parents=True, exist_ok=True, mode=0o700)  # health data: readable by the server's user only
 
     def receive(self, stream: BinaryIO, max_bytes: int) -> StagedBlob:
         """Streams a body into a temp file; refuses it (and removes the file) if too large or not accepted."""
@@ -73,9 +76,55 @@ class BlobStore:
             raise
         return StagedBlob(temp, digest.hexdigest(), sniffer.size, media_type)
 
-    def commit(self, staged: StagedBlob) -> None:
-        """Moves a staged blob into place (replacing an identical one is harmless) and makes it durable."""
-        final = self.path(staged.sha256)
+    def discard(self, staged: StagedBlob) -> None:
+        staged.temp.unlink(missing_ok=True)
+
+    def commit(self, conn, staged: StagedBlob, now: str) -> None:
+        """Stores a staged body and its ``blobs`` row, inside the caller's write transaction
+        (storing content already there is harmless); the temp file is gone afterwards."""
+        new = conn.execute("INSERT OR IGNORE INTO blobs(sha256, size, media_type, created_at) VALUES (?, ?, ?, ?)"
+                           " RETURNING sha256", (staged.sha256, staged.size, staged.media_type, now)).fetchone()
+        self._store(conn, staged, new is not None)
+
+    def remove(self, conn, sha256: str) -> None:
+        """Erases a content and its row, inside the caller's write transaction."""
+        self._erase(conn, sha256)
+        conn.execute("DELETE FROM blobs WHERE sha256 = ?", (sha256,))
+
+    def collect_garbage(self, conn, older_than_seconds: float = 3600) -> int:
+        """Removes temp files left by interrupted uploads (and what the place itself may leave); returns how many."""
+        limit = time.time() - older_than_seconds
+        removed = 0
+        for path in self.tmp.iterdir():
+            if path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+    def open(self, sha256: str) -> BinaryIO | Iterator[bytes]:
+        """The bytes of a content, to stream (a missing content is a storage error said at once)."""
+        raise NotImplementedError
+
+    def _store(self, conn, staged: StagedBlob, new: bool) -> None:
+        raise NotImplementedError
+
+    def _erase(self, conn, sha256: str) -> None:
+        raise NotImplementedError
+
+
+class FileBlobs(BlobStore):
+    """Content-addressed files ``root/ab/abcdef…`` (several workers must share ``root``)."""
+
+    def __init__(self, root: Path) -> None:
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        super().__init__(root / "tmp")
+        self.root = root
+
+    def path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256
+
+    def _store(self, conn, staged: StagedBlob, new: bool) -> None:
+        final = self.path(staged.sha256)  # renamed even when not new: the file may have been lost
         try:
             final.parent.mkdir(exist_ok=True, mode=0o700)
             os.replace(staged.temp, final)
@@ -83,20 +132,20 @@ class BlobStore:
         except OSError as exc:
             raise storage_error(exc) from None
 
-    def discard(self, staged: StagedBlob) -> None:
-        staged.temp.unlink(missing_ok=True)
-
-    def remove(self, sha256: str) -> None:
+    def _erase(self, conn, sha256: str) -> None:
         self.path(sha256).unlink(missing_ok=True)
 
-    def collect_garbage(self, referenced: set[str], older_than_seconds: float = 3600) -> int:
-        """Removes stale temp files and blob files no metadata references; returns how many."""
-        removed = 0
+    def open(self, sha256: str) -> BinaryIO:
+        try:
+            return open(self.path(sha256), "rb")
+        except FileNotFoundError:
+            raise missing_bytes() from None
+
+    def collect_garbage(self, conn, older_than_seconds: float = 3600) -> int:
+        """Also removes files no ``blobs`` row names (a crash between rename and commit)."""
+        removed = super().collect_garbage(conn, older_than_seconds)
+        referenced = {row[0] for row in conn.execute("SELECT sha256 FROM blobs")}
         limit = time.time() - older_than_seconds
-        for path in self.tmp.iterdir():
-            if path.stat().st_mtime < limit:
-                path.unlink(missing_ok=True)
-                removed += 1
         for shard in self.root.iterdir():
             if shard == self.tmp or not shard.is_dir():
                 continue
@@ -107,10 +156,54 @@ class BlobStore:
         return removed
 
 
+class DatabaseBlobs(BlobStore):
+    """Bytes in the ``blob_parts`` table of the store, next to the metadata."""
+
+    def __init__(self, store, tmp: Path) -> None:
+        super().__init__(tmp)
+        self.store = store
+
+    def _store(self, conn, staged: StagedBlob, new: bool) -> None:
+        if not new and conn.execute("SELECT 1 FROM blob_parts WHERE sha256 = ? LIMIT 1",
+                                    (staged.sha256,)).fetchone():
+            return
+        try:
+            with open(staged.temp, "rb") as source:
+                for part, data in enumerate(iter(lambda: source.read(PART), b"")):
+                    conn.execute("INSERT INTO blob_parts(sha256, part, data) VALUES (?, ?, ?)",
+                                 (staged.sha256, part, data))
+        except OSError as exc:
+            raise storage_error(exc) from None
+        self.discard(staged)
+
+    def _erase(self, conn, sha256: str) -> None:
+        conn.execute("DELETE FROM blob_parts WHERE sha256 = ?", (sha256,))
+
+    def open(self, sha256: str) -> Iterator[bytes]:
+        parts = self.store.one("SELECT count(*) FROM blob_parts WHERE sha256 = ?", (sha256,))[0]
+        if not parts:
+            raise missing_bytes()
+        return self._parts(sha256, parts)
+
+    def _parts(self, sha256: str, parts: int) -> Iterator[bytes]:
+        """One query per part: a download holds one part in memory and no transaction open.
+        (Content erased meanwhile ends the stream early; the client sees a short body.)"""
+        for part in range(parts):
+            row = self.store.one("SELECT data FROM blob_parts WHERE sha256 = ? AND part = ?", (sha256, part))
+            if row is None:
+                return
+            yield bytes(row[0])
+
+
 def too_large(max_bytes: int) -> MesError:
     return MesError("DOCUMENT_TOO_LARGE", _("The document is larger than {limit:,} bytes, the limit per file; "
                                             "compress or split it (a scan at 200–300 dpi in PDF usually fits).")
                     .format(limit=max_bytes), {"max_bytes": max_bytes})
+
+
+def missing_bytes() -> MesError:
+    return MesError("STORAGE_UNAVAILABLE", _("The document's bytes are missing from the store; the server's "
+                                            "administrator must restore them from a backup."))
 
 
 def storage_error(exc: OSError) -> MesError:

@@ -63,6 +63,24 @@ def read_schema_version(path: Path) -> int:
         conn.close()
 
 
+def dependency_order(parents: dict[str, set[str]]) -> list[str]:
+    """Tables with every table a foreign key points at before it (an import fills them in this order)."""
+    ordered: list[str] = []
+    placed: set[str] = set()
+
+    def place(table: str) -> None:
+        if table in placed:
+            return
+        placed.add(table)
+        for parent in sorted(parents.get(table, set()) - {table}):
+            place(parent)
+        ordered.append(table)
+
+    for table in sorted(parents):
+        place(table)
+    return ordered
+
+
 class Store:
     """The SQLite database of one data directory, migrated to SCHEMA_VERSION when opened.
 
@@ -137,6 +155,34 @@ class Store:
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number}")
         return version, max(version, upto)
+
+    # -- what moving data needs (store/snapshot.py) ------------------------------
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query inside sees the same moment (WAL), writers go on."""
+        conn = self.conn
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("ROLLBACK")
+
+    def tables(self) -> list[str]:
+        """The tables, each after those its foreign keys point at."""
+        names = [row[0] for row in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        return dependency_order({name: {row[2] for row in self.conn.execute(f'PRAGMA foreign_key_list("{name}")')}
+                                 for name in names})
+
+    def columns(self, table: str) -> set[str]:
+        return {row[1] for row in self.conn.execute(f'PRAGMA table_info("{table}")')}
+
+    def after_import(self, conn: sqlite3.Connection) -> None:
+        """Checks the rows just inserted point at rows that exist; returns nothing, raises on a problem."""
+        problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise sqlite3.IntegrityError(f"{len(problems)} row(s) point at rows that do not exist")
 
     # -- small helpers -----------------------------------------------------------
 

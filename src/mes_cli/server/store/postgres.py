@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 from ...contract.errors import MesError
 from ...i18n import _
-from .db import SCHEMA_VERSION, newer_schema
+from .db import SCHEMA_VERSION, dependency_order, newer_schema
 from .schema import MIGRATIONS
 
 WRITE_LOCK = 0x6D65_7301  # the advisory lock every write transaction holds ("mes" + 1)
@@ -208,6 +208,43 @@ class PostgresStore:
                     conn.raw.execute(statement)
                 conn.raw.execute("UPDATE mes_schema SET version = %s", (number,))
         return version, max(version, upto)
+
+    # -- what moving data needs (store/snapshot.py) ---------------------------------------
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read transaction: every query inside sees the same moment, writers go on."""
+        conn = self.conn
+        conn.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield conn
+        finally:
+            conn.raw.execute("ROLLBACK")
+
+    def tables(self) -> list[str]:
+        """The tables of this schema, each after those its foreign keys point at."""
+        names = [row[0] for row in self.conn.raw.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'mes_schema'")]
+        parents: dict[str, set[str]] = {name: set() for name in names}
+        for child, parent in self.conn.raw.execute(
+                "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint"
+                " WHERE contype = 'f' AND connamespace = current_schema()::regnamespace"):
+            parents.setdefault(child.strip('"'), set()).add(parent.strip('"'))
+        return dependency_order(parents)
+
+    def columns(self, table: str) -> set[str]:
+        return {row[0] for row in self.conn.raw.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+            " AND table_name = %s", (table,))}
+
+    def after_import(self, conn: Connection) -> None:
+        """Moves every identity past the values just inserted (they were given, not generated)."""
+        columns = conn.raw.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+            " AND is_identity = 'YES'").fetchall()
+        for table, column in columns:
+            conn.raw.execute(f'SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE(MAX("{column}"), 0) + 1, false)'
+                             f' FROM "{table}"', (f'"{table}"', column))
 
     # -- the helpers both stores offer ---------------------------------------------------
 

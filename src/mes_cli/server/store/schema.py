@@ -280,4 +280,14 @@ MIGRATIONS: list[str] = [
     /* sqlite only */ UPDATE attachments SET seq = rowid;
     /* sqlite only */ UPDATE profile_entries SET seq = rowid
     """,
+    # Documents' bytes inside the database, where no worker keeps files of its own (the default on
+    # PostgreSQL; store/blobs.py): parts of 1 MiB, so that neither side holds a whole document.
+    """
+    CREATE TABLE blob_parts (
+        sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+        part   INTEGER NOT NULL,
+        data   BLOB NOT NULL,
+        PRIMARY KEY (sha256, part)
+    )
+    """,
 ]

@@ -1,45 +1,47 @@
 """Moving a server's data: export a consistent snapshot to one file, import it elsewhere.
 
-The archive is a zip file:
+The archive is a zip file, the same whatever the engine and wherever the bytes live:
 
     manifest.json          format, format version, schema version, counts, when
     tables/<name>.jsonl    every row of every table, one JSON object per line
     blobs/<sha256>         the bytes of every document and attachment
-    server.key             the key codes and reset tokens are hashed with (they stay valid)
+    server.key             the key codes are hashed with (so that codes sent stay valid)
 
-Rows are plain JSON (bytes as ``{"base64": …}``), so that a store on another engine can read
-them. The export reads every table inside one read transaction (a WAL snapshot: writers go
-on, the archive sees one moment) and is written to a temporary file renamed into place once
-complete: never a half-written archive under the name asked for. The import refuses a newer
-format or schema, and a data directory that already holds data; it writes and checks every
-blob first, then inserts every row in one transaction at the archive's schema version, then
-migrates: an interruption leaves at worst unreferenced blob files, which ``mes server gc``
-removes. The archive holds password hashes, the server key and health data: it is written
-0600 and must be kept like the data directory itself.
+Rows are plain JSON (bytes as ``{"base64": …}``), so that an export of SQLite imports into
+PostgreSQL and back. The export reads every table and every byte inside one read transaction
+(the archive sees one moment; writers go on) and is written to a temporary file renamed
+into place once complete: never a half-written archive under the name asked for. The import
+refuses a newer format or schema, and a database that already holds data; it inserts every
+row and every content in one transaction, parents before children, at the archive's schema
+version, then migrates: an interruption leaves the database as it was (and at worst
+unreferenced files, which ``mes server gc`` removes). The archive holds password hashes,
+the server key and health data: it is written 0600 and must be kept like the data itself.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import json
 import os
 import sqlite3
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...contract.errors import MesError
 from ...i18n import _
-from .blobs import BlobStore
-from .db import SCHEMA_VERSION, Store, prepare_data_dir, read_schema_version
+from ..security import KEY_FILE, server_key
+from ..settings import Settings
+from . import describe_database, open_store
+from .db import SCHEMA_VERSION, prepare_data_dir, read_schema_version
 
 FORMAT = "mes-server-export"
 FORMAT_VERSION = 1
-KEY_FILE = "server.key"
-CHUNK = 1024 * 1024
+NOT_EXPORTED = {"blob_parts"}  # the bytes go as blobs/<sha256>, wherever they live
+NOT_DATA = {"meta", "blob_parts"}  # an import may fill a database holding only these
+NO_LIMIT = 1 << 62
 
 
 @dataclass(frozen=True)
@@ -48,51 +50,48 @@ class Summary:
     schema_version: int
     tables: dict[str, int]
     blobs: int
+    notes: list[str] = field(default_factory=list)
 
 
-def export_snapshot(data_dir: Path, database: Path, target: Path) -> Summary:
-    """Writes the data of ``data_dir`` to the archive ``target`` (replacing it only once complete)."""
-    if read_schema_version(database) == 0:
-        raise MesError("NOT_FOUND", _("There is no server data in {path} to export.").format(path=data_dir))
-    Store(database).close()  # migrated to this version's schema first, like a server start would
+def export_snapshot(settings: Settings, target: Path) -> Summary:
+    """Writes the server's data to the archive ``target`` (replacing it only once complete)."""
+    from ..context import blob_store
+
+    store = _existing_store(settings)  # migrated to this version's schema first, like a server start would
     target = Path(target)
     fd, partial_name = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.",
                                         suffix=".partial")
     os.close(fd)
     partial = Path(partial_name)
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    blobs = blob_store(settings, store)
     try:
-        conn.execute("BEGIN")
-        schema = conn.execute("PRAGMA user_version").fetchone()[0]
-        blobs = BlobStore(data_dir / "blobs")
-        counts: dict[str, int] = {}
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for table in _tables(conn):
-                counts[table] = _write_table(conn, table, archive)
+        with store.snapshot() as conn, zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            schema = store.schema_version
+            counts = {table: _write_table(conn, table, archive) for table in store.tables()
+                      if table not in NOT_EXPORTED}
             shas = [row[0] for row in conn.execute("SELECT sha256 FROM blobs ORDER BY sha256")]
             for sha256 in shas:
                 _write_blob(blobs, sha256, archive)
-            key = data_dir / KEY_FILE
-            if key.exists():
-                archive.write(key, KEY_FILE)
+            archive.writestr(KEY_FILE, server_key(settings.data_dir, settings.server_key))
             archive.writestr("manifest.json", json.dumps({
                 "format": FORMAT, "format_version": FORMAT_VERSION, "schema_version": schema,
                 "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "tables": counts, "blobs": len(shas)}, indent=1))
-        conn.rollback()
         _durable(partial)
         partial.replace(target)
     except OSError as exc:
         raise MesError("STORAGE_UNAVAILABLE", _("Cannot write the export to {path} ({problem}); nothing was "
                                                 "written there.").format(path=target, problem=exc.strerror)) from None
     finally:
-        conn.close()
+        store.shutdown()
         partial.unlink(missing_ok=True)
     return Summary(str(target), schema, counts, len(shas))
 
 
-def import_snapshot(source: Path, data_dir: Path, database: Path) -> Summary:
-    """Fills the empty ``data_dir`` with the archive ``source``; all or nothing for the database."""
+def import_snapshot(source: Path, settings: Settings) -> Summary:
+    """Fills an empty database (and data directory) from the archive ``source``; all or nothing."""
+    from ..context import blob_store
+
     try:
         archive = zipfile.ZipFile(source)
     except (OSError, zipfile.BadZipFile) as exc:
@@ -101,60 +100,116 @@ def import_snapshot(source: Path, data_dir: Path, database: Path) -> Summary:
     with archive:
         manifest = _manifest(archive, source)
         schema = manifest["schema_version"]
-        if read_schema_version(database) and _holds_data(database):
-            raise MesError("CONFLICT", _("The data directory {path} already holds data; import into an empty one "
-                                         "(a new --data-dir).").format(path=data_dir))
-        prepare_data_dir(data_dir)
-        blobs = BlobStore(data_dir / "blobs")
-        names = set(archive.namelist())
-        for name in sorted(names):
-            if name.startswith("blobs/"):
-                _read_blob(archive, name, blobs)
-        store = Store(database, upto=schema)
-        counts: dict[str, int] = {}
-        with store.transaction() as conn:
-            conn.execute("PRAGMA defer_foreign_keys = ON")
-            for table in manifest["tables"]:
-                counts[table] = _read_table(archive, table, conn, source)
-            problems = conn.execute("PRAGMA foreign_key_check").fetchall()
-            if problems:
-                raise MesError("VALIDATION_ERROR", _("{path} is inconsistent: {n} row(s) point at rows it does not "
-                                                     "hold; nothing was imported.").format(path=source,
-                                                                                           n=len(problems)))
-        if KEY_FILE in names:
-            _write_private(data_dir / KEY_FILE, archive.read(KEY_FILE))
-        store.migrate()
-        store.close()
-    return Summary(str(source), schema, counts, sum(1 for name in names if name.startswith("blobs/")))
+        prepare_data_dir(settings.data_dir)
+        store = open_store(settings.database_url, settings.db_path, upto=0)  # looks, changes nothing yet
+        try:
+            _refuse_unless_empty(store, settings, schema)
+            store.migrate(schema)
+            blobs = blob_store(settings, store)
+            names = set(archive.namelist())
+            counts: dict[str, int] = {}
+            try:
+                with store.transaction() as conn:
+                    if store.backend == "sqlite":
+                        conn.execute("PRAGMA defer_foreign_keys = ON")
+                    for table in _import_order(store, manifest["tables"], source):
+                        counts[table] = _read_table(archive, table, store.columns(table), conn, source)
+                    for name in sorted(names):
+                        if name.startswith("blobs/"):
+                            _read_blob(archive, name, blobs, conn)
+                    store.after_import(conn)
+            except sqlite3.IntegrityError:
+                raise MesError("VALIDATION_ERROR", _("{path} is inconsistent: some rows point at rows it does not "
+                                                     "hold; nothing was imported.").format(path=source)) from None
+            notes = _install_key(archive, names, settings)
+            store.migrate()
+        finally:
+            store.shutdown()
+    return Summary(str(source), schema, counts, sum(1 for name in names if name.startswith("blobs/")), notes)
+
+
+def _existing_store(settings: Settings):
+    """The store of a server that has data (else a clear refusal), migrated to this version."""
+    if settings.database_url is None and read_schema_version(settings.db_path) == 0:  # not even created
+        raise MesError("NOT_FOUND", _("There is no server data in {path} to export.").format(path=settings.data_dir))
+    store = open_store(settings.database_url, settings.db_path, upto=0)
+    if store.schema_version == 0:
+        store.shutdown()
+        raise MesError("NOT_FOUND", _("There is no server data in {path} to export.").format(
+            path=describe_database(settings.database_url, settings.db_path)))
+    store.migrate()
+    return store
+
+
+def _refuse_unless_empty(store, settings: Settings, schema: int) -> None:
+    """Only an empty database is filled, and only one not already past the archive's schema."""
+    target = describe_database(settings.database_url, settings.data_dir)
+    found = store.schema_version
+    if found and any(store.one(f'SELECT 1 FROM "{table}" LIMIT 1') for table in store.tables()
+                     if table not in NOT_DATA):
+        raise MesError("CONFLICT", _("{target} already holds data; import into an empty one (a new --data-dir or "
+                                     "a new database).").format(target=target))
+    if found > schema:
+        raise MesError("CONFLICT", _("{target} was already prepared for schema {found}, and the archive is at "
+                                     "schema {schema}: import into a database with no tables (it is migrated after "
+                                     "the import).").format(target=target, found=found, schema=schema))
+
+
+def _import_order(store, tables: dict, source: Path) -> list[str]:
+    known = store.tables()
+    unknown = sorted(set(tables) - set(known))
+    if unknown:
+        raise MesError("VALIDATION_ERROR", _("{path} holds a table {table!r} this schema does not have.").format(
+            path=source, table=unknown[0]))
+    return [table for table in known if table in tables]
+
+
+def _install_key(archive: zipfile.ZipFile, names: set[str], settings: Settings) -> list[str]:
+    """The archive's key goes in the data directory; a different MES_SERVER_KEY is said, not replaced."""
+    if KEY_FILE not in names:
+        return []
+    key = archive.read(KEY_FILE)
+    _write_private(settings.data_dir / KEY_FILE, key)
+    if settings.server_key and server_key(settings.data_dir, settings.server_key) != key:
+        return [_("MES_SERVER_KEY differs from the archive's key: codes sent before the export (activation letters "
+                  "included) will not be accepted. To keep them, set MES_SERVER_KEY to the output of: base64 -w0 "
+                  "{path}").format(path=settings.data_dir / KEY_FILE)]
+    return []
 
 
 # -- export ------------------------------------------------------------------------------------
 
-def _tables(conn: sqlite3.Connection) -> list[str]:
-    return [row[0] for row in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-
-
-def _write_table(conn: sqlite3.Connection, table: str, archive: zipfile.ZipFile) -> int:
-    cursor = conn.execute(f'SELECT * FROM "{table}" ORDER BY rowid')
-    columns = [column[0] for column in cursor.description]
+def _write_table(conn, table: str, archive: zipfile.ZipFile) -> int:
+    cursor = conn.execute(f'SELECT * FROM "{table}" ORDER BY 1')
+    rows = cursor.fetchall()
     count = 0
     with archive.open(f"tables/{table}.jsonl", "w") as out:
-        for row in cursor:
-            values = {name: _to_json(value) for name, value in zip(columns, row)}
+        for row in rows:
+            values = {name: _to_json(row[name]) for name in row.keys()}
             out.write(json.dumps(values, ensure_ascii=False).encode() + b"\n")
             count += 1
     return count
 
 
-def _write_blob(blobs: BlobStore, sha256: str, archive: zipfile.ZipFile) -> None:
+def _write_blob(blobs, sha256: str, archive: zipfile.ZipFile) -> None:
     try:
-        archive.write(blobs.path(sha256), f"blobs/{sha256}", compress_type=zipfile.ZIP_STORED)
-    except FileNotFoundError:
-        raise MesError("STORAGE_UNAVAILABLE", _("The bytes of a document ({sha256}) are missing from the data "
-                                                "directory (deleted during the export, or lost): run the export "
-                                                "again; if it persists, restore them from a backup.")
+        body = blobs.open(sha256)
+    except MesError:
+        raise MesError("STORAGE_UNAVAILABLE", _("The bytes of a document ({sha256}) are missing from the store "
+                                                "(deleted during the export, or lost): run the export again; if it "
+                                                "persists, restore them from a backup.")
                        .format(sha256=sha256)) from None
+    with archive.open(f"blobs/{sha256}", "w") as out:
+        for chunk in _chunks(body):
+            out.write(chunk)
+
+
+def _chunks(body):
+    if hasattr(body, "read"):
+        with body:
+            yield from iter(lambda: body.read(1024 * 1024), b"")
+    else:
+        yield from body
 
 
 def _to_json(value):
@@ -191,42 +246,21 @@ def _manifest(archive: zipfile.ZipFile, source: Path) -> dict:
     return manifest
 
 
-def _holds_data(database: Path) -> bool:
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        return any(conn.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() for table in _tables(conn)
-                   if table != "meta")
-    finally:
-        conn.close()
-
-
-def _read_blob(archive: zipfile.ZipFile, name: str, blobs: BlobStore) -> None:
+def _read_blob(archive: zipfile.ZipFile, name: str, blobs, conn) -> None:
+    """Stores one content of the archive, checked against its name (its SHA-256) first."""
     sha256 = name.removeprefix("blobs/")
-    digest = hashlib.sha256()
-    fd, temp_name = tempfile.mkstemp(dir=blobs.tmp, prefix="import-")
-    temp = Path(temp_name)
+    with archive.open(name) as stream:
+        staged = blobs.receive(stream, NO_LIMIT)
     try:
-        with os.fdopen(fd, "wb") as out, archive.open(name) as stream:
-            while chunk := stream.read(CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        if digest.hexdigest() != sha256:
+        if staged.sha256 != sha256:
             raise MesError("CHECKSUM_MISMATCH", _("{name} in the export does not match its SHA-256: the file is "
                                                   "damaged; nothing was imported.").format(name=name))
-        final = blobs.path(sha256)
-        final.parent.mkdir(exist_ok=True, mode=0o700)
-        os.replace(temp, final)
+        blobs.commit(conn, staged, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
     finally:
-        temp.unlink(missing_ok=True)
+        blobs.discard(staged)
 
 
-def _read_table(archive: zipfile.ZipFile, table: str, conn: sqlite3.Connection, source: Path) -> int:
-    known = {row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')}
-    if not known:
-        raise MesError("VALIDATION_ERROR", _("{path} holds a table {table!r} this schema does not have.").format(
-            path=source, table=table))
+def _read_table(archive: zipfile.ZipFile, table: str, known: set[str], conn, source: Path) -> int:
     count = 0
     with archive.open(f"tables/{table}.jsonl") as lines:
         for line in lines:
