@@ -1,4 +1,5 @@
-"""Shared fixtures: every CLI scenario runs in-process (embedded server) and against a real server."""
+"""Shared fixtures: every CLI scenario runs in-process (embedded server, SQLite, bytes in files) and
+against a real server (`mes server run` on PostgreSQL, bytes in the database): both stores, end to end."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from support.server import ADMIN_TOKEN, start_server
 
 
 @pytest.fixture(scope="session")
-def real_server(tmp_path_factory):
-    server = start_server(tmp_path_factory.mktemp("server-data"))
+def real_server(tmp_path_factory, postgres):
+    database = postgres.new_database()
+    server = start_server(tmp_path_factory.mktemp("server-data"), extra=["--database", database])
     yield server
     assert server.stop() == 0, "the server did not shut down cleanly on SIGTERM"
+    postgres.drop_database(database)
 
 
 @pytest.fixture(params=["local", "remote"])

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+
 from support import files
 from support.cli import Mes
 from support.flows import active_person
@@ -34,6 +36,7 @@ def _spawn(mes: Mes, folder: Path, jobs: int = 4) -> subprocess.Popen:
 
 
 def _check_store(mes: Mes, contents: dict[str, bytes], data_dir: Path) -> None:
+    """Each file once, and the embedded store's bytes and SQLite file whole."""
     documents = mes.ok("docs", "list", "--all")
     assert len(documents) == len(contents), "each file exactly once"
     assert {d["sha256"] for d in documents} == set(contents)
@@ -42,6 +45,18 @@ def _check_store(mes: Mes, contents: dict[str, bytes], data_dir: Path) -> None:
         assert hashlib.sha256(blob.read_bytes()).hexdigest() == sha
     with sqlite3.connect(data_dir / "mes.sqlite3") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _check_served(mes: Mes, contents: dict[str, bytes], server_url: str) -> None:
+    """Each file once, and the bytes the server sends back (from its database) are the ones sent."""
+    documents = mes.ok("docs", "list", "--all")
+    assert len(documents) == len(contents), "each file exactly once"
+    assert {d["sha256"] for d in documents} == set(contents)
+    token = mes("auth", "token").stdout.strip()
+    with httpx.Client(base_url=server_url, headers={"Authorization": f"Bearer {token}"}) as http:
+        for document in documents:
+            body = http.get(f"/v1/profiles/me/documents/{document['id']}/content").content
+            assert hashlib.sha256(body).hexdigest() == document["sha256"]
 
 
 def test_killed_bulk_upload_then_rerun_embedded(local_mes, tmp_path):
@@ -73,4 +88,4 @@ def test_parallel_processes_upload_each_file_once(tmp_path, real_server):
     for process in processes:
         process.communicate(timeout=120)
         assert process.returncode == 0
-    _check_store(mes, contents, real_server.data_dir)
+    _check_served(mes, contents, real_server.url)

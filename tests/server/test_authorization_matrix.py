@@ -127,12 +127,12 @@ def snapshot(api: Api) -> dict[str, tuple[tuple[str, ...], frozenset]]:
     """Every table (but sessions) as (columns, rows), and the blob files."""
     store = api.ctx.store
     state = {}
-    for (table,) in store.all("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"):
+    for table in store.tables():
         if table in VOLATILE_TABLES:
             continue
-        cursor = store.conn.execute(f'SELECT * FROM "{table}"')
-        columns = tuple(d[0] for d in cursor.description)
-        state[table] = (columns, frozenset(tuple(row) for row in cursor.fetchall()))
+        columns = tuple(sorted(store.columns(table)))
+        rows = store.all(f'SELECT * FROM "{table}"')
+        state[table] = (columns, frozenset(tuple(row[column] for column in columns) for row in rows))
     blobs = api.settings.data_dir / "blobs"
     files = frozenset(str(p.relative_to(blobs)) for p in blobs.rglob("*") if p.is_file()) if blobs.exists() else frozenset()
     state["<blob files>"] = (("path",), files)
@@ -259,10 +259,9 @@ class World:
     def owner_of(self, resource_id: str) -> str | None:
         """The profile_id of the row with this id, in whichever table has both columns."""
         store = self.api.ctx.store
-        for (table,) in store.all("SELECT name FROM sqlite_master WHERE type = 'table'"):
-            columns = {r["name"] for r in store.all(f'PRAGMA table_info("{table}")')}
-            if {"id", "profile_id"} <= columns:
-                row = store.one(f'SELECT profile_id FROM "{table}" WHERE id = ?', (resource_id,))
+        for table in store.tables():
+            if {"id", "profile_id"} <= store.columns(table):
+                row = store.one(f'SELECT profile_id FROM "{table}" WHERE CAST(id AS TEXT) = ?', (resource_id,))
                 if row is not None:
                     return row["profile_id"]
         return None
@@ -314,9 +313,36 @@ SPECIAL_PARAMS: dict[str, Callable[[World, str], str]] = {
 }
 
 
-def start_server(tmp_path_factory, name: str) -> Api:
-    settings = Settings(data_dir=tmp_path_factory.mktemp(name), dev=True, policy=Policy())
-    return Api.start(settings, build_context(settings))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    """The whole matrix runs on both stores: its worlds are built once per store (module scope)."""
+    return request.param
+
+
+pytestmark = pytest.mark.usefixtures("backend")  # the worlds are asked for by name, inside the tests
+
+
+@pytest.fixture(scope="module")
+def start_server(request, backend, tmp_path_factory):
+    """Builds a world's server: its own data directory, and its own PostgreSQL schema on that store."""
+    made: list[Api] = []
+    databases: list[str] = []
+
+    def start(name: str) -> Api:
+        database_url = None
+        if backend == "postgresql":
+            database_url = request.getfixturevalue("postgres").new_database()
+            databases.append(database_url)
+        settings = Settings(data_dir=tmp_path_factory.mktemp(name), dev=True, policy=Policy(),
+                            database_url=database_url)
+        made.append(Api.start(settings, build_context(settings)))
+        return made[-1]
+
+    yield start
+    for api in made:
+        api.close()
+    for url in databases:
+        request.getfixturevalue("postgres").drop_database(url)
 
 
 def active(api: Api, role: str, **overrides) -> dict:
@@ -366,8 +392,8 @@ def share(world: World, invitee: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def main_world(frozen_time, tmp_path_factory) -> World:
-    api = start_server(tmp_path_factory, "authz-main")
+def main_world(frozen_time, start_server) -> World:
+    api = start_server("authz-main")
     world = family(api, child_birth=dt.date(2016, 5, 12))
     world.people["stranger"] = active(api, "stranger")
     world.people["share-target"] = active(api, "share-target")
@@ -375,14 +401,13 @@ def main_world(frozen_time, tmp_path_factory) -> World:
     world.prepare(world.child["id"], parent)
     world.prepare(parent["id"], parent)
     yield world
-    api.close()
 
 
 @pytest.fixture(scope="module")
-def adult_world(frozen_time, tmp_path_factory) -> World:
+def adult_world(frozen_time, start_server) -> World:
     """The child turns 18 in 3 days; everything is set up, then the clock moves 4 days (the invitation, valid
     7 days, is still pending) and everybody logs in again (sessions idle out after 2 hours)."""
-    api = start_server(tmp_path_factory, "authz-adult")
+    api = start_server("authz-adult")
     birthday = frozen_time.date() + dt.timedelta(days=3)
     world = family(api, child_birth=birthday.replace(year=birthday.year - 18))
     world.people["share-target"] = active(api, "share-target")
@@ -396,7 +421,6 @@ def adult_world(frozen_time, tmp_path_factory) -> World:
     for p in world.people.values():
         api.login(p)
     yield world
-    api.close()
 
 
 WORLDS = {"main": "main_world", "adult": "adult_world"}

@@ -65,8 +65,8 @@ class FuzzServer:
         return self.token
 
 
-def start_fuzz_server(data_dir) -> FuzzServer:
-    settings = Settings(data_dir=data_dir, dev=True, admin_token=ADMIN_TOKEN)
+def start_fuzz_server(data_dir, database_url: str | None = None) -> FuzzServer:
+    settings = Settings(data_dir=data_dir, dev=True, admin_token=ADMIN_TOKEN, database_url=database_url)
     api = Api.start(settings, build_context(settings))
     p = api.seed()
     api.activate(p)
@@ -77,13 +77,22 @@ def start_fuzz_server(data_dir) -> FuzzServer:
 _SERVER: dict[str, FuzzServer] = {}
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    """The fuzzing runs on both stores, one server each (module scope)."""
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def fuzz_server(tmp_path_factory, frozen_time):
-    server = start_fuzz_server(tmp_path_factory.mktemp("fuzz") / "data")
+def fuzz_server(tmp_path_factory, frozen_time, backend, request):
+    database_url = request.getfixturevalue("postgres").new_database() if backend == "postgresql" else None
+    server = start_fuzz_server(tmp_path_factory.mktemp("fuzz") / "data", database_url)
     _SERVER["current"] = server
     yield server
     _SERVER.pop("current", None)
     server.api.close()
+    if database_url:
+        request.getfixturevalue("postgres").drop_database(database_url)
 
 
 def _security(case) -> set[str]:

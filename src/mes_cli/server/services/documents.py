@@ -204,7 +204,7 @@ def list_documents(ctx: ServerContext, profile_id: str, query: dict) -> m.Docume
             params.append(parse_date(query[name], name, today=today, allow_future=True).isoformat())
     if query.get("search"):
         escaped = query["search"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append("title LIKE ? ESCAPE '\\'")
+        where.append("lower(title) LIKE lower(?) ESCAPE '\\'")  # case-insensitive on both engines
         params.append(f"%{escaped}%")
     if query.get("hidden") is not None:
         where.append("hidden = ?")

@@ -132,7 +132,8 @@ def _attachment_views(ctx: ServerContext, message_id: str) -> list[m.AttachmentV
 
 
 def _view(ctx: ServerContext, row, with_messages: bool = False) -> m.ConversationView:
-    stats = ctx.store.one("SELECT MAX(created_at) AS last, SUM(sender = 'professional' AND read_at IS NULL) AS unread"
+    stats = ctx.store.one("SELECT MAX(created_at) AS last,"
+                          " COUNT(CASE WHEN sender = 'professional' AND read_at IS NULL THEN 1 END) AS unread"
                           " FROM messages WHERE conversation_id = ?", (row["id"],))
     view = m.ConversationView(
         id=row["id"], profile_id=row["profile_id"], professional=_pro_view(ctx, professional(ctx, row["rpps"])),

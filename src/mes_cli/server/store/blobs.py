@@ -16,6 +16,7 @@ the caller's database write transaction, with the ``blobs`` row that names the c
 from __future__ import annotations
 
 import errno
+from abc import ABC, abstractmethod
 import hashlib
 import os
 import time
@@ -39,7 +40,7 @@ class StagedBlob:
     media_type: str
 
 
-class BlobStore:
+class BlobStore(ABC):
     """What both places share: staging a body in a temp file, and the row naming each content."""
 
     def __init__(self, tmp: Path) -> None:
@@ -101,15 +102,17 @@ class BlobStore:
                 removed += 1
         return removed
 
+    @abstractmethod
     def open(self, sha256: str) -> BinaryIO | Iterator[bytes]:
         """The bytes of a content, to stream (a missing content is a storage error said at once)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _store(self, conn, staged: StagedBlob, new: bool) -> None:
-        raise NotImplementedError
+        """Puts the staged bytes in place (``new``: no row named this content before)."""
 
+    @abstractmethod
     def _erase(self, conn, sha256: str) -> None:
-        raise NotImplementedError
+        """Erases the bytes of a content whose row goes."""
 
 
 class FileBlobs(BlobStore):
