@@ -143,6 +143,8 @@ def test_list_filters_and_pages(mes, tmp_path):
     assert len(mes.ok("docs", "list", "--limit", "5")) == 5
     assert len(mes.ok("docs", "list", "--all", "--category", "RADIO_SC")) == 12
     assert [d["title"] for d in mes.ok("docs", "list", "--search", "bil")] == ["bilan"]
+    assert [d["title"] for d in mes.ok("docs", "list", "--search", "BiL")] == ["bilan"]  # any case, on both stores
+    assert mes.ok("docs", "list", "--search", "%") == []  # a character, not a wildcard
     assert [d["title"] for d in mes.ok("docs", "list", "--since", "01/05/2024")] == ["bilan"]
     assert len(mes.ok("docs", "list", "--until", "2024-01-10")) == 12
     everything = mes.ok("docs", "list", "--all")
