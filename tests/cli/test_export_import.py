@@ -208,3 +208,35 @@ def test_an_import_into_a_database_prepared_for_a_newer_schema_is_refused(local_
     local_mes.ok("server", "migrate", "--data-dir", str(prepared))
     result = local_mes("server", "import", str(older), "--data-dir", str(prepared))
     assert result.exit_code == 8 and f"prepared for schema {SCHEMA_VERSION}" in result.stderr
+
+
+def test_an_older_export_imports_with_its_bytes_in_the_database(local_mes, tmp_path):
+    """Rows go in at the archive's schema and are migrated in the same transaction, before the bytes
+    go where this version keeps them (blob_parts came with a later schema than the archive's)."""
+    data = _populated(local_mes, tmp_path)
+    archive = tmp_path / "backup.zip"
+    local_mes.ok("server", "export", str(archive))
+    older = _rewritten(archive, tmp_path / "older.zip", lambda name, content: json.dumps(
+        {**json.loads(content), "schema_version": SCHEMA_VERSION - 1}).encode() if name == "manifest.json" else content)
+    moved = tmp_path / "moved"
+    imported = local_mes.ok("server", "import", str(older), "--data-dir", str(moved), "--blobs", "database")
+    assert imported["schema_version"] == SCHEMA_VERSION - 1 and imported["files"] == 1
+    assert not list((moved / "blobs").glob("??/*"))
+    conn = sqlite3.connect(moved / "mes.sqlite3")
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert b"".join(row[0] for row in conn.execute("SELECT data FROM blob_parts ORDER BY part")) == data
+    finally:
+        conn.close()
+
+
+def test_a_failed_import_leaves_no_tables_behind(local_mes, tmp_path):
+    _populated(local_mes, tmp_path)
+    archive = tmp_path / "backup.zip"
+    local_mes.ok("server", "export", str(archive))
+    damaged = _rewritten(archive, tmp_path / "damaged.zip",
+                         lambda name, content: content[:-1] + b"!" if name.startswith("blobs/") else content)
+    target = tmp_path / "target"
+    assert local_mes("server", "import", str(damaged), "--data-dir", str(target)).exit_code == 6
+    assert _rows(target / "mes.sqlite3") == {}
+    assert local_mes.ok("server", "import", str(archive), "--data-dir", str(target))["files"] == 1

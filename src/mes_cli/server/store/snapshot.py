@@ -11,11 +11,12 @@ Rows are plain JSON (bytes as ``{"base64": …}``), so that an export of SQLite 
 PostgreSQL and back. The export reads every table and every byte inside one read transaction
 (the archive sees one moment; writers go on) and is written to a temporary file renamed
 into place once complete: never a half-written archive under the name asked for. The import
-refuses a newer format or schema, and a database that already holds data; it inserts every
-row and every content in one transaction, parents before children, at the archive's schema
-version, then migrates: an interruption leaves the database as it was (and at worst
-unreferenced files, which ``mes server gc`` removes). The archive holds password hashes,
-the server key and health data: it is written 0600 and must be kept like the data itself.
+refuses a newer format or schema, and a database that already holds data. In one transaction
+it creates the tables at the archive's schema version, inserts every row (parents before
+children), migrates them to this version, and stores every content: an interruption leaves
+the database as it was (and at worst unreferenced files, which ``mes server gc`` removes).
+The archive holds password hashes, the server key and health data: it is written 0600 and
+must be kept like the data itself.
 """
 
 from __future__ import annotations
@@ -104,16 +105,17 @@ def import_snapshot(source: Path, settings: Settings) -> Summary:
         store = open_store(settings.database_url, settings.db_path, upto=0)  # looks, changes nothing yet
         try:
             _refuse_unless_empty(store, settings, schema)
-            store.migrate(schema)
             blobs = blob_store(settings, store)
             names = set(archive.namelist())
             counts: dict[str, int] = {}
             try:
-                with store.transaction() as conn:
+                with store.transaction() as conn:  # the tables too: a failed import leaves none behind
+                    store.migrate(schema)
                     if store.backend == "sqlite":
                         conn.execute("PRAGMA defer_foreign_keys = ON")
                     for table in _import_order(store, manifest["tables"], source):
                         counts[table] = _read_table(archive, table, store.columns(table), conn, source)
+                    store.migrate()  # an older archive's rows brought to this version (where bytes may go)
                     for name in sorted(names):
                         if name.startswith("blobs/"):
                             _read_blob(archive, name, blobs, conn)
@@ -122,7 +124,6 @@ def import_snapshot(source: Path, settings: Settings) -> Summary:
                 raise MesError("VALIDATION_ERROR", _("{path} is inconsistent: some rows point at rows it does not "
                                                      "hold; nothing was imported.").format(path=source)) from None
             notes = _install_key(archive, names, settings)
-            store.migrate()
         finally:
             store.shutdown()
     return Summary(str(source), schema, counts, sum(1 for name in names if name.startswith("blobs/")), notes)
