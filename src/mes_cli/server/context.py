@@ -41,8 +41,8 @@ class ServerContext:
         if settings.sms_webhook_url:
             senders["sms"] = WebhookSmsSender(settings.sms_webhook_url)
         outbox = Outbox(store, clock, senders, keep_secrets=settings.dev)
-        return cls(settings, store, clock, Secrets(server_key(settings.data_dir, settings.server_key), settings.policy), outbox,
-                   blob_store(settings, store))
+        secrets = Secrets(server_key(settings.data_dir, settings.server_key), settings.policy)
+        return cls(settings, store, clock, secrets, outbox, blob_store(settings, store))
 
 
 def blob_store(settings: Settings, store) -> BlobStore:

@@ -173,7 +173,8 @@ def get(ctx: ServerContext, profile_id: str, document_id: str) -> m.DocumentView
 def content(ctx: ServerContext, profile_id: str, document_id: str) -> FileResult:
     row = _row(ctx, profile_id, document_id)
     extension = EXTENSIONS.get(row["media_type"], "")
-    return FileResult(ctx.blobs.open(row["sha256"]), row["media_type"], row["size"], row["sha256"], row["title"] + extension)
+    return FileResult(ctx.blobs.open(row["sha256"]), row["media_type"], row["size"], row["sha256"],
+                      row["title"] + extension)
 
 
 def _encode_cursor(seq: int) -> str:
