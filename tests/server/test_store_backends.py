@@ -60,3 +60,33 @@ def test_migrate_on_postgresql(postgres, tmp_path):
         assert newer.exit_code == 1 and "newer than this mes knows" in newer.stderr
     finally:
         postgres.drop_database(url)
+
+
+def test_a_lost_connection_is_an_error_to_retry_and_the_next_statement_reconnects(postgres):
+    """PostgreSQL restarted or failed over: the request in flight gets STORAGE_UNAVAILABLE (503,
+    "try again"), not an internal error; the lost connection goes back to the pool, which
+    replaces it, so that losing more connections than the pool holds never exhausts it."""
+    from mes_cli.contract.errors import MesError
+    from mes_cli.server.store.postgres import PostgresStore
+
+    url = postgres.new_database()
+    store = PostgresStore(url, pool_size=2)
+    try:
+        for statement in ("SELECT 1", "transaction", "SELECT 1"):
+            pid = store.one("SELECT pg_backend_pid()")[0]
+            with psycopg.connect(postgres.url(), autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            with pytest.raises(MesError) as lost:
+                if statement == "transaction":
+                    with store.transaction() as conn:
+                        conn.execute("SELECT 1")
+                else:
+                    store.one(statement)
+            assert lost.value.code == "STORAGE_UNAVAILABLE" and "try again" in lost.value.message
+            assert store.one("SELECT 1")[0] == 1
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO meta(key, value) VALUES ('k', 'v')")
+        assert store.get_meta("k") == "v"
+    finally:
+        store.shutdown()
+        postgres.drop_database(url)

@@ -97,7 +97,19 @@ class Connection:
             raise sqlite3.IntegrityError(str(exc)) from exc
         except psycopg.errors.DiskFull as exc:
             raise sqlite3.OperationalError("database or disk is full") from exc
+        except psycopg.OperationalError as exc:
+            raise unreachable(exc) from None
         return Cursor(cursor)
+
+
+def unreachable(exc: Exception) -> MesError:
+    """The database went away (restarted, failed over, connection cut): a request to try again.
+
+    The connection is dropped with the error; the next statement takes a fresh one from the pool.
+    """
+    problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return MesError("STORAGE_UNAVAILABLE", _("The database is unreachable ({problem}); try again in a moment.")
+                    .format(problem=problem))
 
 
 @lru_cache(maxsize=1024)
@@ -154,7 +166,10 @@ class PostgresStore:
     @property
     def conn(self) -> Connection:
         conn = getattr(self._local, "conn", None)
-        if conn is None or conn.raw.closed:
+        if conn is not None and conn.raw.closed:  # lost with the server: the pool replaces it
+            self._pool.putconn(conn.raw)
+            conn = None
+        if conn is None:
             conn = Connection(self._pool.getconn())
             self._local.conn = conn
         return conn
@@ -176,14 +191,18 @@ class PostgresStore:
         if conn.in_transaction:
             yield conn
             return
-        conn.raw.execute("BEGIN")
+        with _reachable():
+            conn.raw.execute("BEGIN")
         try:
-            conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            with _reachable():
+                conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             yield conn
         except BaseException:
-            conn.raw.execute("ROLLBACK")
+            if not conn.raw.closed:
+                conn.raw.execute("ROLLBACK")
             raise
-        conn.raw.execute("COMMIT")
+        with _reachable():
+            conn.raw.execute("COMMIT")
 
     @property
     def schema_version(self) -> int:
@@ -264,6 +283,17 @@ class PostgresStore:
     def set_meta(self, key: str, value: Any) -> None:
         self.run("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                  (key, str(value)))
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """Statements the store sends itself fail like the services' do when the database goes away."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.OperationalError as exc:
+        raise unreachable(exc) from None
 
 
 def _configure(raw) -> None:
