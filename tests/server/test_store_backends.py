@@ -63,19 +63,19 @@ def test_migrate_on_postgresql(postgres, tmp_path):
 
 
 def test_a_lost_connection_is_an_error_to_retry_and_the_next_statement_reconnects(postgres):
-    """PostgreSQL restarted or failed over: the request in flight gets STORAGE_UNAVAILABLE (503,
-    "try again"), not an internal error; the lost connection goes back to the pool, which
-    replaces it, so that losing more connections than the pool holds never exhausts it."""
+    """PostgreSQL restarted or failed over (every connection of the pool cut): the request in flight
+    gets STORAGE_UNAVAILABLE (503, "try again"), not an internal error, and only that one: the
+    lost connection goes back to the pool, which tests the others and replaces what is lost."""
     from mes_cli.contract.errors import MesError
     from mes_cli.server.store.postgres import PostgresStore
 
     url = postgres.new_database()
-    store = PostgresStore(url, pool_size=2)
+    store = PostgresStore(url + "&application_name=mes-lost-connections", pool_size=2)
     try:
         for statement in ("SELECT 1", "transaction", "SELECT 1"):
-            pid = store.one("SELECT pg_backend_pid()")[0]
-            with psycopg.connect(postgres.url(), autocommit=True) as admin:
-                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            with psycopg.connect(postgres.url(), autocommit=True) as admin:  # every connection of the pool
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                              " WHERE application_name = 'mes-lost-connections'")
             with pytest.raises(MesError) as lost:
                 if statement == "transaction":
                     with store.transaction() as conn:
@@ -87,6 +87,34 @@ def test_a_lost_connection_is_an_error_to_retry_and_the_next_statement_reconnect
         with store.transaction() as conn:
             conn.execute("INSERT INTO meta(key, value) VALUES ('k', 'v')")
         assert store.get_meta("k") == "v"
+    finally:
+        store.shutdown()
+        postgres.drop_database(url)
+
+
+def test_threads_that_come_and_go_never_exhaust_the_pool(postgres):
+    """A connection is held for a transaction only: ten short-lived threads, each with a statement
+    and a transaction, share a pool of two (threads holding theirs would block the third)."""
+    import threading
+
+    from mes_cli.server.store.postgres import PostgresStore
+
+    url = postgres.new_database()
+    store = PostgresStore(url, pool_size=2)
+    results: list = []
+
+    def work(n: int) -> None:
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (f"k{n}", str(n)))
+        results.append(store.get_meta(f"k{n}"))
+
+    try:
+        for n in range(10):
+            thread = threading.Thread(target=work, args=(n,))
+            thread.start()
+            thread.join(timeout=20)
+            assert not thread.is_alive(), f"thread {n} is still waiting for a connection"
+        assert results == [str(n) for n in range(10)]
     finally:
         store.shutdown()
         postgres.drop_database(url)

@@ -45,9 +45,8 @@ def run(
     _warn_about_secrets_in_arguments(ctx, app, {"admin_token": "MES_ADMIN_TOKEN", "smtp_url": "MES_SMTP_URL",
                                                 "database": "MES_DATABASE_URL"})
     settings = server_settings(app, data_dir, database, blobs, dev=dev, admin_token=admin_token, smtp_url=smtp_url,
-                               sms_webhook_url=sms_webhook)
-    serve(settings, host=host, port=port, threads=threads, public_url=public_url, say=app.say,
-          jobs_interval=jobs_interval)
+                               sms_webhook_url=sms_webhook, threads=threads)
+    serve(settings, host=host, port=port, public_url=public_url, say=app.say, jobs_interval=jobs_interval)
 
 
 def server_settings(app: AppContext, data_dir: Path | None, database: str | None = None, blobs: str | None = None,

@@ -32,7 +32,7 @@ class ServerContext:
     @classmethod
     def build(cls, settings: Settings) -> "ServerContext":
         prepare_data_dir(settings.data_dir)  # temp files, and the server key unless MES_SERVER_KEY gives it
-        store = open_store(settings.database_url, settings.db_path)
+        store = open_store(settings.database_url, settings.db_path, connections=settings.threads + 2)
         # Only a development server can have its clock moved: elsewhere no query on every now().
         clock = Clock((lambda: int(store.get_meta(CLOCK_OFFSET_KEY, "0"))) if settings.dev else (lambda: 0))
         senders: dict[str, Sender] = {}

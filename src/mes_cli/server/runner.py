@@ -60,7 +60,7 @@ def start_periodic_jobs(ctx, interval_seconds: float, say: Callable[[str], None]
     return stop
 
 
-def serve(settings: Settings, *, host: str, port: int, threads: int, public_url: str | None,
+def serve(settings: Settings, *, host: str, port: int, public_url: str | None,
           say: Callable[[str], None], jobs_interval: float = 3600) -> None:
     """Serves ``settings``' data over HTTP; the admin token is generated when none is given, the
     public URL defaults to the address listened on."""
@@ -77,7 +77,7 @@ def serve(settings: Settings, *, host: str, port: int, threads: int, public_url:
     token, token_file = admin_token_for(data_dir, settings.admin_token)
     application = {}  # filled once the port is known: e-mailed links need the real URL
     server = create_server(lambda environ, start: application["app"](environ, start), host=host, port=port,
-                           threads=threads, ident="mes-server", clear_untrusted_proxy_headers=True)
+                           threads=settings.threads, ident="mes-server", clear_untrusted_proxy_headers=True)
     settings = replace(settings, admin_token=token,
                        public_url=public_url or f"http://{host}:{server.effective_port}")
     ctx = ServerContext.build(settings)

@@ -12,14 +12,18 @@ from .db import SCHEMA_VERSION, Store
 __all__ = ["SCHEMA_VERSION", "Store", "open_store", "describe_database"]
 
 
-def open_store(database_url: str | None, default_path: Path, *, upto: int = SCHEMA_VERSION):
-    """The store a URL names: ``postgresql://…``, ``sqlite:///path``, or None for ``default_path``."""
+def open_store(database_url: str | None, default_path: Path, *, upto: int = SCHEMA_VERSION,
+               connections: int = 4):
+    """The store a URL names: ``postgresql://…``, ``sqlite:///path``, or None for ``default_path``.
+
+    ``connections``: how many threads use it at once (PostgreSQL pools that many connections).
+    """
     if database_url is None:
         return Store(default_path, upto=upto)
     if database_url.startswith(("postgresql://", "postgres://")):
         from .postgres import PostgresStore
 
-        return PostgresStore(database_url, upto=upto)
+        return PostgresStore(database_url, upto=upto, pool_size=connections)
     if database_url.startswith("sqlite:///"):
         return Store(Path(database_url.removeprefix("sqlite://")), upto=upto)
     raise MesError("VALIDATION_ERROR", _("Unsupported database URL {url}: use sqlite:///PATH or "

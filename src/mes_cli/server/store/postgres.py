@@ -9,7 +9,9 @@ Transactions keep SQLite's semantics, on which the services' rules rely (tries c
 before a code is compared, throttles read and written together): a write transaction takes
 one advisory lock, so write transactions from every worker on every host run one at a time,
 as ``BEGIN IMMEDIATE`` makes them on SQLite; statements outside a transaction commit on
-their own. Connections come from a psycopg pool, one held per thread like SQLite's.
+their own. Connections come from a psycopg pool: a thread holds one for a transaction, and
+borrows one for each statement outside a transaction, so that threads that come and go
+never keep connections the pool cannot give to others.
 """
 
 from __future__ import annotations
@@ -56,23 +58,22 @@ def _row_factory(cursor):
 
 
 class Cursor:
-    """The part of ``sqlite3.Cursor`` the services use."""
+    """The part of ``sqlite3.Cursor`` the services use, read at once: it outlives the loan of
+    its connection."""
 
     def __init__(self, cursor) -> None:
-        self._cursor = cursor
+        self._rows = cursor.fetchall() if cursor.description else []
+        self.rowcount = cursor.rowcount
 
     def fetchone(self):
-        return self._cursor.fetchone() if self._cursor.description else None
+        return self._rows.pop(0) if self._rows else None
 
     def fetchall(self) -> list:
-        return self._cursor.fetchall() if self._cursor.description else []
+        rows, self._rows = self._rows, []
+        return rows
 
     def __iter__(self):
         return iter(self.fetchall())
-
-    @property
-    def rowcount(self) -> int:
-        return self._cursor.rowcount
 
 
 class Connection:
@@ -80,12 +81,6 @@ class Connection:
 
     def __init__(self, raw) -> None:
         self.raw = raw
-
-    @property
-    def in_transaction(self) -> bool:
-        from psycopg.pq import TransactionStatus
-
-        return self.raw.info.transaction_status != TransactionStatus.IDLE
 
     def execute(self, sql: str, params: tuple | list | dict = ()) -> Cursor:
         import psycopg
@@ -149,7 +144,8 @@ class PostgresStore:
 
     backend = "postgresql"
 
-    def __init__(self, url: str, *, upto: int = SCHEMA_VERSION, pool_size: int = 16) -> None:
+    def __init__(self, url: str, *, upto: int = SCHEMA_VERSION, pool_size: int = 4) -> None:
+        """``pool_size``: how many threads may use the database at once (more wait for a connection)."""
         from psycopg_pool import ConnectionPool
 
         self.url = url
@@ -163,53 +159,69 @@ class PostgresStore:
         self._pool.open(wait=True, timeout=15)
         self.migrate(upto)
 
-    @property
-    def conn(self) -> Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None and conn.raw.closed:  # lost with the server: the pool replaces it
-            self._pool.putconn(conn.raw)
-            conn = None
-        if conn is None:
-            conn = Connection(self._pool.getconn())
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """The connection this thread holds (inside a transaction), else one lent for this use.
+
+        A connection lost with the server goes back all the same (the pool replaces it), and the
+        pool then tests its idle ones: after a restart one request fails, not one per connection.
+        """
+        held = getattr(self._local, "conn", None)
+        if held is not None:
+            yield held
+            return
+        with _reachable():
+            raw = self._pool.getconn()
+        try:
+            yield Connection(raw)
+        finally:
+            lost = raw.closed
+            self._pool.putconn(raw)
+            if lost:
+                self._pool.check()
+
+    @contextmanager
+    def _holding(self, begin: str) -> Iterator[Connection]:
+        """Holds one connection for this thread from ``begin`` to COMMIT (ROLLBACK on error)."""
+        with self.connection() as conn:
             self._local.conn = conn
-        return conn
+            try:
+                with _reachable():
+                    conn.raw.execute(begin)
+                try:
+                    yield conn
+                except BaseException:
+                    if not conn.raw.closed:
+                        conn.raw.execute("ROLLBACK")
+                    raise
+                with _reachable():
+                    conn.raw.execute("COMMIT")
+            finally:
+                self._local.conn = None
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            self._pool.putconn(conn.raw)
-            self._local.conn = None
+        """Nothing to give back: connections are held for a transaction only."""
 
     def shutdown(self) -> None:
-        self.close()
         self._pool.close()
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A write transaction, one at a time across every worker; nested use joins the outer one."""
-        conn = self.conn
-        if conn.in_transaction:
-            yield conn
+        if getattr(self._local, "conn", None) is not None:
+            yield self._local.conn
             return
-        with _reachable():
-            conn.raw.execute("BEGIN")
-        try:
+        with self._holding("BEGIN") as conn:
             with _reachable():
                 conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             yield conn
-        except BaseException:
-            if not conn.raw.closed:
-                conn.raw.execute("ROLLBACK")
-            raise
-        with _reachable():
-            conn.raw.execute("COMMIT")
 
     @property
     def schema_version(self) -> int:
-        row = self.conn.raw.execute("SELECT to_regclass('mes_schema') IS NOT NULL").fetchone()
-        if not row[0]:
-            return 0
-        return self.conn.raw.execute("SELECT version FROM mes_schema").fetchone()[0]
+        with self.connection() as conn:
+            if not conn.raw.execute("SELECT to_regclass('mes_schema') IS NOT NULL").fetchone()[0]:
+                return 0
+            return conn.raw.execute("SELECT version FROM mes_schema").fetchone()[0]
 
     def migrate(self, upto: int = SCHEMA_VERSION) -> tuple[int, int]:
         """Applies the missing migrations in one transaction (several workers starting at once: one does it)."""
@@ -233,28 +245,27 @@ class PostgresStore:
     @contextmanager
     def snapshot(self) -> Iterator[Connection]:
         """A read transaction: every query inside sees the same moment, writers go on."""
-        conn = self.conn
-        conn.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        try:
+        with self._holding("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") as conn:
             yield conn
-        finally:
-            conn.raw.execute("ROLLBACK")
 
     def tables(self) -> list[str]:
         """The tables of this schema, each after those its foreign keys point at."""
-        names = [row[0] for row in self.conn.raw.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'mes_schema'")]
-        parents: dict[str, set[str]] = {name: set() for name in names}
-        for child, parent in self.conn.raw.execute(
+        with self.connection() as conn:
+            names = [row[0] for row in conn.raw.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'mes_schema'")]
+            foreign_keys = conn.raw.execute(
                 "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint"
-                " WHERE contype = 'f' AND connamespace = current_schema()::regnamespace"):
+                " WHERE contype = 'f' AND connamespace = current_schema()::regnamespace").fetchall()
+        parents: dict[str, set[str]] = {name: set() for name in names}
+        for child, parent in foreign_keys:
             parents.setdefault(child.strip('"'), set()).add(parent.strip('"'))
         return dependency_order(parents)
 
     def columns(self, table: str) -> set[str]:
-        return {row[0] for row in self.conn.raw.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
-            " AND table_name = %s", (table,))}
+        with self.connection() as conn:
+            return {row[0] for row in conn.raw.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+                " AND table_name = %s", (table,))}
 
     def after_import(self, conn: Connection) -> None:
         """Moves every identity past the values just inserted (they were given, not generated)."""
@@ -268,13 +279,14 @@ class PostgresStore:
     # -- the helpers both stores offer ---------------------------------------------------
 
     def one(self, sql: str, params: tuple | dict = ()) -> Any:
-        return self.conn.execute(sql, params).fetchone()
+        return self.run(sql, params).fetchone()
 
     def all(self, sql: str, params: tuple | dict = ()) -> list:
-        return self.conn.execute(sql, params).fetchall()
+        return self.run(sql, params).fetchall()
 
     def run(self, sql: str, params: tuple | dict = ()) -> Cursor:
-        return self.conn.execute(sql, params)
+        with self.connection() as conn:
+            return conn.execute(sql, params)
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self.one("SELECT value FROM meta WHERE key = ?", (key,))
