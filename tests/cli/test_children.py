@@ -188,3 +188,12 @@ def test_one_manifest_for_the_whole_family(mes, tmp_path):
     unknown.write_text("path,profile\nmine.pdf,Nobody\n")
     refused = mes("docs", "upload", "--manifest", str(unknown))
     assert refused.exit_code == 7 and "PROFILE_NOT_FOUND" in refused.stderr
+
+
+def test_children_are_listed_oldest_first_whatever_the_store(mes):
+    """Attached or not, in the order of birth, on SQLite (local) and PostgreSQL (remote) alike."""
+    youngest, eldest, middle = (_child("Zoé", dt.date(2021, 2, 3)), _child("Adam", dt.date(2012, 6, 1)),
+                                _child("Lina", dt.date(2016, 11, 30)))
+    _parent_with(mes, youngest, eldest, middle)
+    assert _link(mes, youngest).exit_code == 0  # attached first, listed last
+    assert [c["first_name"] for c in mes.ok("children", "list")] == ["Adam", "Lina", "Zoé"]

@@ -92,7 +92,7 @@ def child_view(ctx: ServerContext, caregiver_id: str, child_id: str) -> m.ChildV
     attached = caregiving(ctx, caregiver_id, child_id)
     names = [f"{r['first_name']} {r['last_name']}" for r in ctx.store.all(
         "SELECT p.first_name, p.last_name FROM caregivers c JOIN persons p ON p.id = c.caregiver_id"
-        " WHERE c.profile_id = ? ORDER BY c.since", (child_id,))]
+        " WHERE c.profile_id = ? ORDER BY c.since, c.caregiver_id", (child_id,))]
     return m.ChildView(profile_id=child_id, first_name=child["first_name"], last_name=child["last_name"],
                        birth_date=dt.date.fromisoformat(child["birth_date"]),
                        status="attached" if attached else "attachable", role=attached["role"] if attached else None,
@@ -100,13 +100,14 @@ def child_view(ctx: ServerContext, caregiver_id: str, child_id: str) -> m.ChildV
 
 
 def list_children(ctx: ServerContext, person_id: str) -> m.ChildList:
-    """Attached profiles, and the minors this person declared that are not attached yet."""
+    """Attached profiles, and the minors this person declared that are not attached yet; oldest first."""
     today = ctx.clock.today()
     ids = [r["profile_id"] for r in ctx.store.all("SELECT profile_id FROM caregivers WHERE caregiver_id = ?",
                                                   (person_id,))]
     ids += [r["child_id"] for r in ctx.store.all("SELECT child_id FROM representatives WHERE parent_id = ?",
                                                  (person_id,)) if r["child_id"] not in ids]
     views = [child_view(ctx, person_id, child_id) for child_id in ids]
+    views.sort(key=lambda v: (v.birth_date, v.first_name, v.profile_id))  # the same order on every store
     return m.ChildList(children=[v for v in views if v.access_ends_on > today])
 
 
