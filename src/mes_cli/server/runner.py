@@ -96,7 +96,9 @@ def serve(settings: Settings, *, host: str, port: int, public_url: str | None,
             say(_("server key: {path} (every worker must have the same: share it, or set MES_SERVER_KEY)").format(
                 path=data_dir / "server.key"))
     say(listening.format(url=f"http://{host}:{server.effective_port}", path=data_dir))
-    if token_file:
+    if token_file and database_url:
+        say(_("admin token: in {path} (every worker must have the same: set MES_ADMIN_TOKEN)").format(path=token_file))
+    elif token_file:
         say(_("admin token: in {path}").format(path=token_file))
     if removed:
         say(_("removed {count} leftover file(s) of interrupted uploads").format(count=removed))
