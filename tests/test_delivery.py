@@ -12,6 +12,7 @@ import pytest
 from mes_cli.server.context import ServerContext
 from mes_cli.server.http.app import create_app
 from mes_cli.server.settings import Settings
+from support.api import Api
 from support.people import person
 
 
@@ -88,3 +89,51 @@ def test_after_a_failed_delivery_the_other_channel_works_at_once(tmp_path, gatew
     by_email = client.post("/v1/provisional-codes", json={"nir": p["nir"], "card_serial": p["card_serial"],
                                                           "birth_date": p["birth_date"], "channel": "email"})
     assert by_email.status_code == 201, by_email.text
+
+
+def test_a_notice_that_cannot_be_delivered_does_not_undo_what_it_tells(tmp_path, gateway, caplog):
+    """A notice (here: the account is closed) goes out once the change is committed: a failing
+    sender is logged — kind and channel, not the recipient — and the change stands."""
+    handler, url = gateway
+    settings = Settings(data_dir=tmp_path, dev=True, sms_webhook_url=url)
+    api = Api.start(settings)
+    try:
+        p = api.seed(email=None)
+        api.activate(p)
+        api.login(p, channel="sms")
+        handler.status = 500
+        closed = api.post("/v1/account/close", {"password": p["password"]}, token=p["token"])
+        assert closed.status_code == 200, closed.text
+        assert api.ctx.store.one("SELECT state FROM spaces WHERE person_id = ?", (p["id"],))["state"] == "closed"
+        assert api.last_of_kind(p["mobile"])["subject"].startswith("Fermeture")  # recorded all the same
+        assert "notice by sms was not delivered" in caplog.text and p["mobile"] not in caplog.text
+    finally:
+        api.close()
+
+
+def test_a_notice_is_delivered_only_once_its_change_is_committed(tmp_path, gateway, monkeypatch):
+    """Nothing is sent for a change that is rolled back, even after the notice was recorded."""
+    from mes_cli.server.services import accounts
+
+    handler, url = gateway
+    settings = Settings(data_dir=tmp_path, dev=True, sms_webhook_url=url)
+    api = Api.start(settings)
+    try:
+        p = api.seed(email=None)
+        api.activate(p)
+        api.login(p, channel="sms")
+        sent = len(handler.received)
+
+        notify = accounts.notify_person
+
+        def fail_after_the_notice(*args, **kwargs):
+            notify(*args, **kwargs)
+            raise RuntimeError("the database went away")
+
+        monkeypatch.setattr(accounts, "notify_person", fail_after_the_notice)
+        closed = api.post("/v1/account/close", {"password": p["password"]}, token=p["token"])
+        assert closed.status_code == 500
+        assert api.ctx.store.one("SELECT state FROM spaces WHERE person_id = ?", (p["id"],))["state"] == "active"
+        assert len(handler.received) == sent
+    finally:
+        api.close()

@@ -12,7 +12,7 @@ import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ...contract.errors import MesError
 from ...i18n import _
@@ -81,7 +81,39 @@ def dependency_order(parents: dict[str, set[str]]) -> list[str]:
     return ordered
 
 
-class Store:
+class AfterCommit:
+    """Actions that must wait until the write transaction they belong to is committed (both stores).
+
+    The outbox delivers a notice this way: a slow or failing sender then neither holds the write
+    lock nor undoes what the notice tells about.
+    """
+
+    _local: threading.local
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Runs ``action`` once the current write transaction commits (at once outside one);
+        forgets it if the transaction rolls back."""
+        pending = getattr(self._local, "after_commit", None)
+        if pending is None:
+            action()
+        else:
+            pending.append(action)
+
+    @contextmanager
+    def _collecting_actions(self) -> Iterator[None]:
+        """Around an outermost write transaction: its actions run after the COMMIT, in order."""
+        self._local.after_commit = []
+        try:
+            yield
+        except BaseException:
+            self._local.after_commit = None
+            raise
+        actions, self._local.after_commit = self._local.after_commit, None
+        for action in actions:
+            action()
+
+
+class Store(AfterCommit):
     """The SQLite database of one data directory, migrated to SCHEMA_VERSION when opened.
 
     ``upto`` stops the migrations at an older version (an import fills a database at the
@@ -130,13 +162,14 @@ class Store:
         if conn.in_transaction:
             yield conn
             return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        with self._collecting_actions():
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     @property
     def schema_version(self) -> int:

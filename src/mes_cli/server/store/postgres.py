@@ -25,7 +25,7 @@ from typing import Any, Iterator
 
 from ...contract.errors import MesError
 from ...i18n import _
-from .db import SCHEMA_VERSION, dependency_order, newer_schema
+from .db import SCHEMA_VERSION, AfterCommit, dependency_order, newer_schema
 from .schema import MIGRATIONS
 
 WRITE_LOCK = 0x6D65_7301  # the advisory lock every write transaction holds ("mes" + 1)
@@ -139,7 +139,7 @@ def ddl(script: str) -> str:
     return re.sub(r"\bREAL\b", "DOUBLE PRECISION", script)
 
 
-class PostgresStore:
+class PostgresStore(AfterCommit):
     """The reference server's metadata in PostgreSQL (``postgresql://…``)."""
 
     backend = "postgresql"
@@ -211,7 +211,7 @@ class PostgresStore:
         if getattr(self._local, "conn", None) is not None:
             yield self._local.conn
             return
-        with self._holding("BEGIN") as conn:
+        with self._collecting_actions(), self._holding("BEGIN") as conn:
             with _reachable():
                 conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             yield conn
