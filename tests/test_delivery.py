@@ -91,49 +91,50 @@ def test_after_a_failed_delivery_the_other_channel_works_at_once(tmp_path, gatew
     assert by_email.status_code == 201, by_email.text
 
 
-def test_a_notice_that_cannot_be_delivered_does_not_undo_what_it_tells(tmp_path, gateway, caplog):
-    """A notice (here: the account is closed) goes out once the change is committed: a failing
-    sender is logged — kind and channel, not the recipient — and the change stands."""
+@pytest.fixture
+def sms_only(tmp_path, gateway):
+    """A server delivering SMS through the gateway, and a logged-in person with a mobile only
+    (so that notices go by SMS)."""
     handler, url = gateway
     settings = Settings(data_dir=tmp_path, dev=True, sms_webhook_url=url)
     api = Api.start(settings)
-    try:
-        p = api.seed(email=None)
-        api.activate(p)
-        api.login(p, channel="sms")
-        handler.status = 500
-        closed = api.post("/v1/account/close", {"password": p["password"]}, token=p["token"])
-        assert closed.status_code == 200, closed.text
-        assert api.ctx.store.one("SELECT state FROM spaces WHERE person_id = ?", (p["id"],))["state"] == "closed"
-        assert api.last_of_kind(p["mobile"])["subject"].startswith("Fermeture")  # recorded all the same
-        assert "notice by sms was not delivered" in caplog.text and p["mobile"] not in caplog.text
-    finally:
-        api.close()
+    p = api.seed(email=None)
+    api.activate(p)
+    api.login(p, channel="sms")
+    yield api, p, handler
+    api.close()
 
 
-def test_a_notice_is_delivered_only_once_its_change_is_committed(tmp_path, gateway, monkeypatch):
+def _space_state(api, p) -> str:
+    return api.ctx.store.one("SELECT state FROM spaces WHERE person_id = ?", (p["id"],))["state"]
+
+
+def test_a_notice_that_cannot_be_delivered_does_not_undo_what_it_tells(sms_only, caplog):
+    """A notice (here: the account is closed) goes out once the change is committed: a failing
+    sender is logged — kind and channel, not the recipient — and the change stands."""
+    api, p, handler = sms_only
+    handler.status = 500
+    closed = api.post("/v1/account/close", {"password": p["password"]}, token=p["token"])
+    assert closed.status_code == 200, closed.text
+    assert _space_state(api, p) == "closed"
+    assert api.last_of_kind(p["mobile"])["subject"].startswith("Fermeture")  # recorded all the same
+    assert "notice by sms was not delivered" in caplog.text and p["mobile"] not in caplog.text
+
+
+def test_a_notice_is_delivered_only_once_its_change_is_committed(sms_only, monkeypatch):
     """Nothing is sent for a change that is rolled back, even after the notice was recorded."""
     from mes_cli.server.services import accounts
 
-    handler, url = gateway
-    settings = Settings(data_dir=tmp_path, dev=True, sms_webhook_url=url)
-    api = Api.start(settings)
-    try:
-        p = api.seed(email=None)
-        api.activate(p)
-        api.login(p, channel="sms")
-        sent = len(handler.received)
+    api, p, handler = sms_only
+    sent = len(handler.received)
+    notify = accounts.notify_person
 
-        notify = accounts.notify_person
+    def fail_after_the_notice(*args, **kwargs):
+        notify(*args, **kwargs)
+        raise RuntimeError("the database went away")
 
-        def fail_after_the_notice(*args, **kwargs):
-            notify(*args, **kwargs)
-            raise RuntimeError("the database went away")
-
-        monkeypatch.setattr(accounts, "notify_person", fail_after_the_notice)
-        closed = api.post("/v1/account/close", {"password": p["password"]}, token=p["token"])
-        assert closed.status_code == 500
-        assert api.ctx.store.one("SELECT state FROM spaces WHERE person_id = ?", (p["id"],))["state"] == "active"
-        assert len(handler.received) == sent
-    finally:
-        api.close()
+    monkeypatch.setattr(accounts, "notify_person", fail_after_the_notice)
+    closed = api.post("/v1/account/close", {"password": p["password"]}, token=p["token"])
+    assert closed.status_code == 500
+    assert _space_state(api, p) == "active"
+    assert len(handler.received) == sent
