@@ -106,6 +106,19 @@ def test_an_upload_whose_transaction_fails_leaves_no_bytes_in_the_database(api, 
         assert not _files(api)
 
 
+def test_gc_erases_the_bytes_of_a_deletion_cut_between_its_two_steps(api, blobs):
+    """The document's row went, the process died before its bytes did: gc erases them (the person
+    deleted that document), and keeps the bytes still named."""
+    p = api.active_person()
+    gone = _upload(api, p, files.pdf("supprimé", pad_to=PART + 1), "k-cut-0001")
+    kept = _upload(api, p, files.pdf("gardé"), "k-kept-0001")
+    api.ctx.store.run("DELETE FROM documents WHERE id = ?", (gone["id"],))
+    assert documents.collect_garbage(api.ctx) == 1
+    assert [row[0] for row in api.ctx.store.all("SELECT sha256 FROM blobs")] == [kept["sha256"]]
+    _where(api, blobs, 1)
+    assert api.get(f"{DOCUMENTS}/{kept['id']}/content", token=p["token"]).content == files.pdf("gardé")
+
+
 def test_missing_bytes_are_said_plainly(api, blobs):
     p = api.active_person()
     document = _upload(api, p, files.pdf("disparu"), "k-gone-0001")

@@ -173,13 +173,14 @@ def gc(
     database: DatabaseOpt = None,
     blobs: BlobsOpt = None,
 ) -> None:
-    """Remove document bytes that no document names any more (left by interrupted uploads)."""
+    """Remove document bytes that nothing names any more (left by interrupted uploads or deletions)."""
     from ..server.context import ServerContext
     from ..server.services.documents import collect_garbage
 
     app: AppContext = ctx.obj
     context = ServerContext.build(server_settings(app, data_dir, database, blobs))
-    app.say(_("✓ removed {n} unreferenced file(s).").format(n=collect_garbage(context, older_than)))
+    app.say(_("✓ removed {n} leftover(s) of interrupted uploads or deletions.").format(
+        n=collect_garbage(context, older_than)))
 
 
 @server_app.command("migrate")

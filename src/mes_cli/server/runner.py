@@ -101,7 +101,7 @@ def serve(settings: Settings, *, host: str, port: int, public_url: str | None,
     elif token_file:
         say(_("admin token: in {path}").format(path=token_file))
     if removed:
-        say(_("removed {count} leftover file(s) of interrupted uploads").format(count=removed))
+        say(_("removed {count} leftover(s) of interrupted uploads or deletions").format(count=removed))
     if host not in LOOPBACK:
         say(_("warning: listening beyond loopback; put it behind TLS before real use."))
 

@@ -274,6 +274,13 @@ def release_blobs(ctx: ServerContext, shas: list[str]) -> None:
 
 
 def collect_garbage(ctx: ServerContext, older_than_seconds: float = 3600) -> int:
-    """Removes bytes no document names (left by a crash) and stale temp files."""
+    """Removes what a crash can leave, and returns how many: contents that no document and no
+    attachment names any more (a deletion cut between its two steps: the person deleted them),
+    files that no row names, stale temp files."""
     with ctx.store.transaction() as conn:
-        return ctx.blobs.collect_garbage(conn, older_than_seconds)
+        orphans = [row[0] for row in conn.execute(
+            "SELECT sha256 FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.sha256 = b.sha256)"
+            " AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = b.sha256)")]
+        for sha in orphans:
+            ctx.blobs.remove(conn, sha)
+        return len(orphans) + ctx.blobs.collect_garbage(conn, older_than_seconds)
