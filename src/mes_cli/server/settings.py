@@ -59,8 +59,8 @@ class Settings:
     uniform_answers: bool | None = None
     # Where the metadata lives: None (SQLite in data_dir), sqlite:///path or postgresql://… (store/__init__.py)
     database_url: str | None = None
-    # Threads serving requests: on PostgreSQL each holds a connection of its own, and the pool is
-    # sized for all of them (plus the periodic jobs' thread and the start-up's).
+    # Threads serving requests: the PostgreSQL pool is sized for all of them using the database at
+    # once (plus the periodic jobs' thread and the start-up's).
     threads: int = 8
     # Where documents' bytes live: "database" or "directory" (files under data_dir/blobs); None: in
     # the database on PostgreSQL (workers then share nothing but it), in the directory on SQLite.
