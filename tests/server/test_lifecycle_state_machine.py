@@ -363,14 +363,9 @@ class Lifecycle(RuleBasedStateMachine):
         rows = store.all("SELECT id, profile_id, sha256 FROM documents")
         for row in rows:
             try:
-                body = blobs.open(row["sha256"])
+                data = b"".join(blobs.chunks(row["sha256"]))
             except MesError as missing:
                 raise AssertionError(f"document {row['id']} is listed but its bytes are missing") from missing
-            if hasattr(body, "read"):
-                with body:
-                    data = body.read()
-            else:
-                data = b"".join(body)
             assert hashlib.sha256(data).hexdigest() == row["sha256"], row["id"]
         for p in self.people_seen():
             assert {r["id"] for r in rows if r["profile_id"] == p["id"]} == set(p["docs"]), p["id"]

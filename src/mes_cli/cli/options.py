@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -17,6 +18,8 @@ PasswordStdinOpt = Annotated[bool, typer.Option("--password-stdin",
                              help="Read the password from the first line of stdin (never put it in argv)")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation")]
 
+ServerDataOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="The server's data "
+                          "[default: MES_HOME/server]")]
 DatabaseOpt = Annotated[Optional[str], typer.Option(
     "--database", envvar="MES_DATABASE_URL", metavar="URL",
     help="Where the server's metadata lives: sqlite:///PATH or postgresql://USER@HOST:PORT/NAME "

@@ -9,7 +9,7 @@ import typer
 
 from ..i18n import _
 from .context import AppContext
-from .options import BlobsOpt, DatabaseOpt, FormatOpt
+from .options import BlobsOpt, DatabaseOpt, FormatOpt, ServerDataOpt
 
 server_app = typer.Typer(help="The reference server: run it, seed its registry, print its OpenAPI document.",
                          no_args_is_help=True)
@@ -166,8 +166,7 @@ def openapi(ctx: typer.Context) -> None:
 @server_app.command("gc")
 def gc(
     ctx: typer.Context,
-    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="The server's data "
-                        "[default: MES_HOME/server]")] = None,
+    data_dir: ServerDataOpt = None,
     older_than: Annotated[int, typer.Option("--older-than", min=0, help="Only files older than this many "
                           "seconds (protects uploads in flight)")] = 3600,
     database: DatabaseOpt = None,
@@ -186,8 +185,7 @@ def gc(
 @server_app.command("migrate")
 def migrate(
     ctx: typer.Context,
-    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="The server's data "
-                        "[default: MES_HOME/server]")] = None,
+    data_dir: ServerDataOpt = None,
     check: Annotated[bool, typer.Option("--check", help="Change nothing; exit 1 when migrations are pending")]
     = False,
     database_url: DatabaseOpt = None,
@@ -228,8 +226,7 @@ def migrate(
 def export(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The archive to write (a zip file; replaced only once complete)")],
-    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="The server's data "
-                        "[default: MES_HOME/server]")] = None,
+    data_dir: ServerDataOpt = None,
     database: DatabaseOpt = None,
     blobs: BlobsOpt = None,
     fmt: FormatOpt = None,

@@ -40,18 +40,23 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def _write_beside(path: Path, data: bytes) -> Path:
+    """``data`` in a temp file next to ``path``, readable by the server's user only, on disk."""
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return tmp
+
+
 def _load_or_create_key(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
         pass
-    key = secrets.token_bytes(KEY_BYTES)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key)
-        handle.flush()
-        os.fsync(handle.fileno())
+    tmp = _write_beside(path, secrets.token_bytes(KEY_BYTES))
     try:
         os.link(tmp, path)  # first writer wins when two processes start together
     except FileExistsError:
@@ -72,6 +77,12 @@ def decode_key(text: str) -> bytes:
                                              "with: head -c {n} /dev/urandom | base64").format(n=KEY_BYTES),
                        {"field": "server_key"})
     return key
+
+
+def install_key(data_dir: Path, key: bytes) -> None:
+    """Replaces the data directory's key (an import brings the key its codes were hashed with)."""
+    path = data_dir / KEY_FILE
+    _write_beside(path, key).replace(path)
 
 
 def server_key(data_dir: Path, given: str | None = None) -> bytes:

@@ -104,7 +104,12 @@ class BlobStore(ABC):
 
     @abstractmethod
     def open(self, sha256: str) -> BinaryIO | Iterator[bytes]:
-        """The bytes of a content, to stream (a missing content is a storage error said at once)."""
+        """The bytes of a content, to stream as a download: a file where there is one (the HTTP
+        server may send it as such), else chunks; a missing content is a storage error said at once."""
+
+    @abstractmethod
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        """The bytes of a content in chunks, wherever they live (missing: said at once)."""
 
     @abstractmethod
     def _store(self, conn, staged: StagedBlob, new: bool) -> None:
@@ -143,6 +148,9 @@ class FileBlobs(BlobStore):
             return open(self.path(sha256), "rb")
         except FileNotFoundError:
             raise missing_bytes() from None
+
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        return _read_chunks(self.open(sha256))
 
     def collect_garbage(self, conn, older_than_seconds: float = 3600) -> int:
         """Also removes files no ``blobs`` row names (a crash between rename and commit)."""
@@ -188,6 +196,9 @@ class DatabaseBlobs(BlobStore):
             raise missing_bytes()
         return self._parts(sha256, parts)
 
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        return self.open(sha256)
+
     def _parts(self, sha256: str, parts: int) -> Iterator[bytes]:
         """One query per part: a download holds one part in memory and no transaction open.
         (Content erased meanwhile ends the stream early; the client sees a short body.)"""
@@ -202,6 +213,11 @@ def too_large(max_bytes: int) -> MesError:
     return MesError("DOCUMENT_TOO_LARGE", _("The document is larger than {limit:,} bytes, the limit per file; "
                                             "compress or split it (a scan at 200–300 dpi in PDF usually fits).")
                     .format(limit=max_bytes), {"max_bytes": max_bytes})
+
+
+def _read_chunks(handle: BinaryIO) -> Iterator[bytes]:
+    with handle:
+        yield from iter(lambda: handle.read(PART), b"")
 
 
 def missing_bytes() -> MesError:

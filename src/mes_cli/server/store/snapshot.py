@@ -33,7 +33,7 @@ from pathlib import Path
 
 from ...contract.errors import MesError
 from ...i18n import _
-from ..security import KEY_FILE, server_key
+from ..security import KEY_FILE, install_key, server_key
 from ..settings import Settings
 from . import describe_database, open_store
 from .db import SCHEMA_VERSION, prepare_data_dir, read_schema_version
@@ -170,7 +170,7 @@ def _install_key(archive: zipfile.ZipFile, names: set[str], settings: Settings) 
     if KEY_FILE not in names:
         return []
     key = archive.read(KEY_FILE)
-    _write_private(settings.data_dir / KEY_FILE, key)
+    install_key(settings.data_dir, key)
     if settings.server_key and server_key(settings.data_dir, settings.server_key) != key:
         return [_("MES_SERVER_KEY differs from the archive's key: codes sent before the export (activation letters "
                   "included) will not be accepted. To keep them, set MES_SERVER_KEY to the output of: base64 -w0 "
@@ -194,23 +194,15 @@ def _write_table(conn, table: str, archive: zipfile.ZipFile) -> int:
 
 def _write_blob(blobs, sha256: str, archive: zipfile.ZipFile) -> None:
     try:
-        body = blobs.open(sha256)
+        chunks = blobs.chunks(sha256)
     except MesError:
         raise MesError("STORAGE_UNAVAILABLE", _("The bytes of a document ({sha256}) are missing from the store "
                                                 "(deleted during the export, or lost): run the export again; if it "
                                                 "persists, restore them from a backup.")
                        .format(sha256=sha256)) from None
     with archive.open(f"blobs/{sha256}", "w") as out:
-        for chunk in _chunks(body):
+        for chunk in chunks:
             out.write(chunk)
-
-
-def _chunks(body):
-    if hasattr(body, "read"):
-        with body:
-            yield from iter(lambda: body.read(1024 * 1024), b"")
-    else:
-        yield from body
 
 
 def _to_json(value):
@@ -283,12 +275,3 @@ def _from_json(value):
         return base64.b64decode(value["base64"])
     return value
 
-
-def _write_private(path: Path, data: bytes) -> None:
-    temp = path.with_suffix(".tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    temp.replace(path)
