@@ -94,8 +94,22 @@ VALID_BODIES: dict[type, Any] = {
 RAW_BODIES = {"application/octet-stream": PDF}
 
 
+def _cda_for(world: "World", owner_id: str) -> bytes:
+    """An HL7 CDA document whose patient is the profile's owner (identity vigilance lets only that in)."""
+    from support.health_docs import archive, cda_of, retarget_cda
+
+    return retarget_cda(cda_of(archive("VAC_2023")), world.person(owner_id))
+
+
+# Operations whose raw body is a document of a given kind rather than any accepted file.
+RAW_BODIES_BY_OPERATION: dict[str, Callable[["World", str], bytes]] = {"importHealthDocument": _cda_for}
+
+
 def body_for(op: Operation, world: "World", owner_id: str) -> dict[str, Any]:
     """The request keywords of a valid call of ``op`` on ``owner_id``'s profile; fails on an unknown type."""
+    if op.operation_id in RAW_BODIES_BY_OPERATION:
+        return {"content": RAW_BODIES_BY_OPERATION[op.operation_id](world, owner_id),
+                "headers": {"Content-Type": op.raw_media}}
     if op.raw_body:
         if op.raw_media not in RAW_BODIES:
             pytest.fail(f"{op.operation_id}: no valid raw body for {op.raw_media!r}; add one to RAW_BODIES")
@@ -234,9 +248,42 @@ class World:
             self.specials[owner_id] = {"message_id": message["id"], "attachment_id": message["attachments"][0]["id"]}
         return self.specials[owner_id][name]
 
+    def person(self, owner_id: str) -> dict:
+        return next(p for p in (*self.people.values(), self.child) if p["id"] == owner_id)
+
+    def cda_document(self, owner_id: str) -> str:
+        """A CDA document in this profile (imported by its creator): its document_id."""
+        key = (owner_id, "cda", "document_id")
+        if key not in self.ids:
+            op = BY_ID["importHealthDocument"]
+            response = self.request(op, self.creators[owner_id]["token"], owner_id, owner_id)
+            assert response.is_success, response.text
+            self.ids[key] = response.json()["document"]["id"]
+        return self.ids[key]
+
+    def xdm_message(self, owner_id: str, name: str) -> str:
+        """A professional's message with an IHE XDM archive attached, in this profile."""
+        from support.health_docs import archive, retarget_archive
+
+        key = f"xdm:{owner_id}"
+        if key not in self.specials:
+            rpps = self.writer_rpps(owner_id)
+            attachment = self._admin("proUploadAttachment", {"rpps": rpps},
+                                     content=retarget_archive(archive("VAC_2023"), self.person(owner_id)),
+                                     params={"profile": owner_id, "filename": "IHE_XDM.ZIP"},
+                                     headers={"Content-Type": "application/octet-stream"})
+            conversation = self._admin("proStartConversation", {"rpps": rpps}, json={
+                "profile": owner_id, "subject": "Vaccinations", "body": "Votre historique",
+                "attachment_ids": [attachment["id"]]})
+            message = conversation["messages"][0]
+            self.specials[key] = {"message_id": message["id"], "attachment_id": message["attachments"][0]["id"]}
+        return self.specials[key][name]
+
     # -- path parameters --
 
     def param(self, op: Operation, name: str, owner_id: str, *, fresh: bool = False) -> str:
+        if (op.operation_id, name) in SPECIAL_OPERATION_PARAMS:
+            return SPECIAL_OPERATION_PARAMS[(op.operation_id, name)](self, owner_id)
         if name in SPECIAL_PARAMS:
             return SPECIAL_PARAMS[name](self, owner_id)
         marker = "/{" + name + "}"
@@ -310,6 +357,13 @@ SPECIAL_PARAMS: dict[str, Callable[[World, str], str]] = {
     "rpps": World.blocked_rpps,
     "message_id": lambda world, owner_id: world.pro_message(owner_id, "message_id"),
     "attachment_id": lambda world, owner_id: world.pro_message(owner_id, "attachment_id"),
+}
+# Parameters that one operation needs of a particular kind: a CDA document, an XDM attachment.
+SPECIAL_OPERATION_PARAMS: dict[tuple[str, str], Callable[[World, str], str]] = {
+    ("getCdaDetails", "document_id"): World.cda_document,
+    ("fileAttachmentDocuments", "message_id"): lambda world, owner_id: world.xdm_message(owner_id, "message_id"),
+    ("fileAttachmentDocuments", "attachment_id"):
+        lambda world, owner_id: world.xdm_message(owner_id, "attachment_id"),
 }
 
 

@@ -93,7 +93,7 @@ def test_an_upload_whose_transaction_fails_leaves_no_bytes_in_the_database(api, 
     def fail(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(documents, "_insert", fail)
+    monkeypatch.setattr(documents, "insert", fail)
     answer = api.request("POST", DOCUMENTS, token=p["token"], content=files.pdf("perdu"),
                          params={"filename": "perdu.pdf"}, headers={"Content-Type": "application/octet-stream"})
     expect_error(answer, "INTERNAL_ERROR")

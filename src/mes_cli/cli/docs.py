@@ -1,4 +1,5 @@
-"""`mes docs …`: upload (one or thousands), list, show, download, hide, unhide, delete, categories."""
+"""`mes docs …`: upload (one or thousands), list, show, download, hide, unhide, delete, categories
+(`import` and what CDA documents add: health_docs.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from .completion import complete_category, complete_document
 from .context import AppContext
 from .options import FormatOpt, YesOpt
 
-docs_app = typer.Typer(help="Your documents: upload, list, download, hide, delete.", no_args_is_help=True)
+docs_app = typer.Typer(help="Your documents: upload, import, list, show, download, hide, delete.",
+                       no_args_is_help=True)
 
 DOC_COLUMNS = ["id", "title", "category", "document_date", "media_type", "size", "hidden", "uploaded_by"]
 IdsArg = Annotated[list[str], typer.Argument(help="Document ids (see `mes docs list`)", show_default=False,
@@ -178,9 +180,15 @@ def list_(
 def show(ctx: typer.Context, document_id: Annotated[str, typer.Argument(help="Document id",
                                                                   autocompletion=complete_document)],
          fmt: FormatOpt = None):
-    """One document's details."""
+    """One document's details; an HL7 CDA document is printed readably (its header as data with --format json)."""
     app = _app(ctx)
-    app.emit(app.client.get_document(app.profile(), document_id), fmt)
+    meta = app.client.get_document(app.profile(), document_id)
+    if meta.format == "cda":
+        from .health_docs import show_cda
+
+        show_cda(app, app.profile(), meta, fmt)
+        return
+    app.emit(meta, fmt)
 
 
 @docs_app.command("download")
@@ -190,12 +198,20 @@ def download(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File or directory to write to "
                       "('-': stdout); default: the title in the current directory")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file")] = False,
+    pdf: Annotated[bool, typer.Option("--pdf", help="The PDF that a level-1 HL7 CDA document wraps, instead of "
+                                      "the original XML")] = False,
 ) -> None:
     """Download a document; its checksum is verified before the file appears."""
     from ..client.downloads import download_to
 
     app = _app(ctx)
     meta = app.client.get_document(app.profile(), document_id)
+    if pdf:
+        from .health_docs import write_embedded_pdf
+
+        written = write_embedded_pdf(app, app.profile(), meta, output, force)
+        app.say(_("✓ {path} (the PDF embedded in {id})").format(path=written, id=meta.id))
+        return
     if str(output) == "-":
         import sys
 
@@ -248,4 +264,7 @@ def categories(ctx: typer.Context, fmt: FormatOpt = None) -> None:
 
 
 def register(root: typer.Typer) -> None:
+    from . import health_docs
+
+    health_docs.register(docs_app)
     root.add_typer(docs_app, name="docs")

@@ -151,11 +151,24 @@ def save_attachment(
     title: Annotated[Optional[str], typer.Option("--title", help="Document title")] = None,
     fmt: FormatOpt = None,
 ) -> None:
-    """File an attachment into your documents."""
+    """File an attachment into your documents (each document of an IHE XDM archive, with its own metadata)."""
     from ..contract import models as m
+    from ..contract.errors import MesError
     from ..domain.categories import validate_category
 
     app = _app(ctx)
+    try:  # an IHE XDM archive (or a CDA) files each of its documents; any other attachment is filed as it is
+        filed = app.client.file_attachment(app.profile(), message_id, attachment_id)
+    except MesError as exc:
+        if exc.code != "NOT_CDA" or exc.details.get("field") != "attachment":
+            raise
+    else:
+        for item in filed.documents:
+            target = f" → {item.document.id}" if item.document else ""
+            app.say(f"✓ « {item.title} »{target} ({item.status})")
+        app.emit(filed.documents, fmt, columns=["status", "title", "document.id", "document.category",
+                                                 "document.document_date", "previous_id"])
+        return
     saved = app.client.save_attachment(app.profile(), message_id, attachment_id, m.SaveAttachmentIn(
         category=validate_category(category) if category else None, title=title))
     if saved.created:

@@ -79,6 +79,29 @@ def close(ctx: typer.Context, conversation_id: ConversationArg, rpps: RppsOpt, a
     app.say(_("✓ {id} closed").format(id=conversation_id))
 
 
+@pro_app.command("send-doc")
+def send_doc(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="HL7 CDA R2 documents (.xml) or IHE XDM archives (.zip)",
+                                                show_default=False)],
+    rpps: RppsOpt,
+    to: Annotated[str, typer.Option("--to", help="The person's NIR or profile id")],
+    admin_token: TokenOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Send documents to a person's space as a professional's software does: the patient in each
+    document must be that person; a new version replaces the previous one; an XDM deletion request removes it."""
+    app = _app(ctx, admin_token)
+    filed = []
+    for path in files:
+        for item in app.client.pro_send_documents(rpps, to, path).documents:
+            target = f" → {item.document.id}" if item.document else ""
+            app.say(f"✓ {path.name}: « {item.title} »{target} ({item.status})")
+            filed.append(item)
+    app.emit(filed, fmt, columns=["status", "title", "document.id", "document.category", "document.type_code",
+                                  "document.document_date", "previous_id"])
+
+
 @pro_app.command("docs")
 def docs(ctx: typer.Context, rpps: RppsOpt,
          profile: Annotated[str, typer.Option("--of", help="The person's NIR or profile id")],

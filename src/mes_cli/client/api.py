@@ -242,8 +242,10 @@ class MesClient:
 
     def upload_document(self, profile: str, path: Path, *, size: int, sha256: str, idempotency_key: str,
                         title: str | None = None, category: str | None = None, date: str | None = None,
-                        hidden: bool = False, on_bytes: Callable[[int], None] | None = None) -> m.UploadResult:
-        """Streams a file as the body (never held whole in memory)."""
+                        hidden: bool = False, on_bytes: Callable[[int], None] | None = None,
+                        data: bytes | None = None) -> m.UploadResult:
+        """Streams a file as the body (never held whole in memory); ``data``: these bytes instead, named
+        ``path`` (a document read out of an archive)."""
 
         def chunks() -> Iterator[bytes]:
             for chunk in _file_chunks(path):
@@ -255,8 +257,9 @@ class MesClient:
                   "hidden": "true" if hidden else None}
         headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size),
                    "Idempotency-Key": idempotency_key, "X-Content-SHA256": sha256}
-        return self.request("POST", f"/v1/profiles/{profile}/documents", params=params, content=chunks(),
-                            headers=headers, response=m.UploadResult, auth=True)
+        return self.request("POST", f"/v1/profiles/{profile}/documents", params=params,
+                            content=chunks() if data is None else data, headers=headers, response=m.UploadResult,
+                            auth=True)
 
     def lookup_documents(self, profile: str, keys: list[str]) -> m.LookupResult:
         return self.request("POST", f"/v1/profiles/{profile}/documents/lookup",
@@ -293,6 +296,19 @@ class MesClient:
             return reply.headers.get("X-Content-SHA256", "")
 
     # -- medical profile -----------------------------------------------------------
+
+    def import_health_document(self, profile: str, data: bytes, *, sha256: str,
+                               deletion: bool = False) -> m.FiledDocument:
+        """One CDA document of an archive; filing the same bytes again changes nothing, so a retry is safe."""
+        headers = {"Content-Type": "application/octet-stream", "Idempotency-Key": f"sha256:{sha256}",
+                   "X-Content-SHA256": sha256}
+        return self.request("POST", f"/v1/profiles/{profile}/documents/import",
+                            params={"deletion": "true" if deletion else None}, content=data, headers=headers,
+                            response=m.FiledDocument, auth=True)
+
+    def cda_details(self, profile: str, document_id: str) -> m.CdaDetails:
+        return self.request("GET", f"/v1/profiles/{profile}/documents/{document_id}/cda", response=m.CdaDetails,
+                            auth=True)
 
     def medical_profile(self, profile: str) -> m.MedicalProfile:
         return self.request("GET", f"/v1/profiles/{profile}/medical", response=m.MedicalProfile, auth=True)
@@ -394,6 +410,10 @@ class MesClient:
         return self.request("POST", f"/v1/profiles/{profile}/messages/{message_id}/attachments/{attachment_id}/save",
                             body=request, response=m.UploadResult, auth=True)
 
+    def file_attachment(self, profile: str, message_id: str, attachment_id: str) -> m.FiledDocuments:
+        return self.request("POST", f"/v1/profiles/{profile}/messages/{message_id}/attachments/{attachment_id}/file",
+                            response=m.FiledDocuments, auth=True)
+
     def history(self, profile: str, **filters: Any) -> m.HistoryList:
         return self.request("GET", f"/v1/profiles/{profile}/history", params=filters, response=m.HistoryList,
                             auth=True)
@@ -427,6 +447,11 @@ class MesClient:
         return self.request("POST", f"/v1/admin/pros/{rpps}/attachments",
                             params={"profile": profile, "filename": path.name}, content=_file_chunks(path),
                             headers=_raw_headers(path), response=m.AttachmentView, admin=True)
+
+    def pro_send_documents(self, rpps: str, profile: str, path: Path) -> m.FiledDocuments:
+        return self.request("POST", f"/v1/admin/pros/{rpps}/documents", params={"profile": profile},
+                            content=_file_chunks(path), headers=_raw_headers(path), response=m.FiledDocuments,
+                            admin=True)
 
     def pro_documents(self, rpps: str, profile: str) -> m.DocumentPage:
         return self.request("GET", f"/v1/admin/pros/{rpps}/profiles/{profile}/documents", response=m.DocumentPage,

@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 from ..contract.errors import MesError
 from ..domain.sniff import EXTENSIONS
@@ -49,20 +49,46 @@ def download_to(client, profile: str, meta, target: Path | None = None, force: b
         announced = client.download_document(profile, meta.id, _checked_sink(sink, digest))
         _verify(meta.sha256, announced, digest.hexdigest())
         return None
-    name = safe_filename(meta.title, meta.media_type)
+
+    def fill(out: BinaryIO) -> None:
+        announced = client.download_document(profile, meta.id, _checked_sink(out, digest))
+        out.flush()
+        _verify(meta.sha256, announced, digest.hexdigest())
+
+    return write_new_file(target_path(target, safe_filename(meta.title, meta.media_type)), fill, force)
+
+
+def fetch_bytes(client, profile: str, meta) -> bytes:
+    """A document's bytes in memory (at most the 5 MB a document may have), checksum verified."""
+    digest, parts = hashlib.sha256(), []
+
+    def sink(chunk: bytes) -> None:
+        digest.update(chunk)
+        parts.append(chunk)
+
+    announced = client.download_document(profile, meta.id, sink)
+    _verify(meta.sha256, announced, digest.hexdigest())
+    return b"".join(parts)
+
+
+def target_path(target: Path | None, name: str) -> Path:
+    """-o FILE, -o DIR (the name inside it), or the name in the current directory."""
     final = Path(target) if target is not None else Path.cwd() / name
-    if final.is_dir():
-        final = final / name
+    return final / name if final.is_dir() else final
+
+
+def write_new_file(final: Path, fill: Callable[[BinaryIO], None], force: bool = False) -> Path:
+    """Writes ``final`` through ``fill`` into a temp file beside it, fsynced, then moved into place;
+    never over an existing file without ``force`` (not even one that appears meanwhile)."""
     if final.exists() and not force:
         raise MesError("CONFLICT", _("{path} already exists; choose another path with -o, or add --force.")
                        .format(path=final), {"path": str(final)})
     fd, temp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out:
-            announced = client.download_document(profile, meta.id, _checked_sink(out, digest))
+            fill(out)
             out.flush()
             os.fsync(out.fileno())
-        _verify(meta.sha256, announced, digest.hexdigest())
         if force:
             os.replace(temp, final)
         else:

@@ -25,8 +25,12 @@ ACCEPTED = {
     "application/rtf": "RTF",
     "text/plain": "TXT",
 }
+# What professionals' software sends besides (DOMAIN.md §5): an HL7 CDA R2 document (XML, the media
+# type IHE XDM gives it) or an IHE XDM zip. Accepted only where a professional sends or a person
+# imports health documents; a person's own uploads keep the official list above.
+HEALTH_FORMATS = {"text/xml": "XML (HL7 CDA R2)", "application/zip": "ZIP (IHE XDM)"}
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png", "image/tiff": ".tif",
-              "application/rtf": ".rtf", "text/plain": ".txt"}
+              "application/rtf": ".rtf", "text/plain": ".txt", "text/xml": ".xml", "application/zip": ".zip"}
 
 _HEAD, _TAIL = 4096, 1024
 _MARKUP = (b"<!doctype", b"<html", b"<?xml", b"<svg", b"<script", b"<body", b"<head", b"<iframe")
@@ -39,9 +43,14 @@ def _refuse(code: str, message: str, **details) -> MesError:
 
 
 class Sniffer:
-    """Feed it the bytes in order, then ask ``media_type()``."""
+    """Feed it the bytes in order, then ask ``media_type()``.
 
-    def __init__(self) -> None:
+    ``health``: XML and zip are accepted too (HEALTH_FORMATS); whether the XML is a CDA and the zip
+    an XDM archive is for their parsers to say.
+    """
+
+    def __init__(self, health: bool = False) -> None:
+        self.health = health
         self.size = 0
         self._head = bytearray()
         self._tail = b""
@@ -72,6 +81,11 @@ class Sniffer:
         if self.size == 0:
             raise _refuse("EMPTY_DOCUMENT", _("The file is empty; choose the file that holds the document."))
         head, tail = bytes(self._head), self._tail
+        if self.health:
+            if head.startswith(b"PK\x03\x04"):
+                return "application/zip"
+            if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+                return "text/xml"
         if head.startswith(b"%PDF-"):
             if b"%%EOF" not in tail:
                 raise _refuse("TRUNCATED_DOCUMENT", _("This PDF is incomplete (no end-of-file marker): it was cut "
@@ -108,7 +122,7 @@ class Sniffer:
             return False
 
 
-def sniff_bytes(data: bytes) -> str:
-    sniffer = Sniffer()
+def sniff_bytes(data: bytes, health: bool = False) -> str:
+    sniffer = Sniffer(health)
     sniffer.feed(data)
     return sniffer.media_type()

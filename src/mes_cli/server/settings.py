@@ -51,6 +51,9 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 1_000_000  # JSON bodies
     max_document_bytes: int = 5_000_000  # DOMAIN.md §5
+    # An IHE XDM archive a professional sends in one request (several documents, each within the
+    # limit above) [ours]
+    max_archive_bytes: int = 50_000_000
     policy: Policy = field(default_factory=Policy)
     smtp_url: str | None = None
     sms_webhook_url: str | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...contract import models as m
 from ...domain.categories import CATEGORIES
-from ..services import documents, registry
+from ..services import documents, health_documents, registry
 from ..services.documents import UploadMeta
 from .operation import Operation
 
@@ -59,6 +59,19 @@ def upload_as_professional(ctx, call) -> m.UploadResult:
                             upload_meta(call, uploaded_by="professional"))
 
 
+def import_health_document(ctx, call) -> m.FiledDocument:
+    req = call.request
+    return health_documents.import_for_person(
+        ctx, _profile(ctx, call), req.bounded_stream, req.content_length, deletion=bool(call.query.get("deletion")),
+        sha256=(req.get_header("X-Content-SHA256") or "")[:64] or None)
+
+
+def send_as_professional(ctx, call) -> m.FiledDocuments:
+    req = call.request
+    return health_documents.send_as_professional(ctx, call.params["rpps"], call.query.get("profile") or "",
+                                                 req.bounded_stream, req.content_length)
+
+
 def categories(ctx, call) -> m.CategoryList:
     return m.CategoryList(categories=[m.Category(code, label) for code, label in CATEGORIES.items()])
 
@@ -84,6 +97,21 @@ OPERATIONS = [
     Operation("GET", ONE, "getDocument", "One document's metadata", "documents",
         lambda ctx, call: documents.get(ctx, _profile(ctx, call), call.params["document_id"]), None,
         m.DocumentView, access="session"),
+    Operation("POST", BASE + "/import", "importHealthDocument",
+              "Import one HL7 CDA R2 document (from a DMP export, a CD, an XDM archive read by the client): the "
+              "raw XML as the body; its patient must be this profile's; a new version replaces the one listed",
+              "documents", import_health_document, None, m.FiledDocument, access="session", status=201,
+              query=(("deletion", bool, "The archive asks to delete this document (and its versions)"),),
+              raw_body=True, raw_media="application/octet-stream"),
+    Operation("GET", ONE + "/cda", "getCdaDetails",
+              "An HL7 CDA document's parsed header and every version of it", "documents",
+              lambda ctx, call: health_documents.details(ctx, _profile(ctx, call), call.params["document_id"]),
+              None, m.CdaDetails, access="session"),
+    Operation("POST", "/v1/admin/pros/{rpps}/documents", "proSendDocuments",
+              "As a professional: send an HL7 CDA R2 document or an IHE XDM archive to a person's space "
+              "(reference server only)", "professional", send_as_professional, None, m.FiledDocuments,
+              access="admin", status=201, query=(("profile", str, "The person's NIR or profile id"),),
+              raw_body=True, raw_media="application/octet-stream"),
     Operation("GET", ONE + "/content", "downloadDocument", "The document's bytes (checksum in X-Content-SHA256)",
         "documents", lambda ctx, call: documents.content(ctx, _profile(ctx, call), call.params["document_id"]),
         None, None, access="session", raw_media="application/octet-stream"),

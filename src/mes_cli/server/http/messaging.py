@@ -54,6 +54,12 @@ PERSON = [
               lambda ctx, call: messaging.save_attachment(ctx, _profile(ctx, call), call.params["message_id"],
                                                           call.params["attachment_id"], call.body),
               m.SaveAttachmentIn, m.UploadResult, access="session", status=201),
+    Operation("POST", BASE + "/messages/{message_id}/attachments/{attachment_id}/file", "fileAttachmentDocuments",
+              "File each document of an IHE XDM archive (or a CDA) attached to a message, with the metadata of "
+              "its header", "messages",
+              lambda ctx, call: messaging.file_attachment(ctx, _profile(ctx, call), call.params["message_id"],
+                                                          call.params["attachment_id"]),
+              None, m.FiledDocuments, access="session", status=201),
     Operation("GET", BASE + "/history", "accessHistory", "Who read or added what, when", "messages",
               lambda ctx, call: messaging.history(ctx, _profile(ctx, call), call.query), None, m.HistoryList,
               access="session", query=(("since", str, "From this date"), ("until", str, "Up to this date"),

@@ -61,6 +61,8 @@ def view(row: sqlite3.Row) -> m.DocumentView:
         document_date=dt.date.fromisoformat(row["document_date"]) if row["document_date"] else None,
         author=row["author"], uploaded_by=row["uploaded_by"], media_type=row["media_type"], size=row["size"],
         sha256=row["sha256"], hidden=bool(row["hidden"]), created_at=from_iso(row["created_at"]),
+        format=row["format"], type_code=row["type_code"], type_label=row["type_label"],
+        confidentiality=row["confidentiality"], version=row["version"],
     )
 
 
@@ -127,22 +129,24 @@ def upload(ctx: ServerContext, profile_id: str, stream: BinaryIO, length: int | 
                 blobs.discard(staged)
                 return _replay(existing, meta)
             blobs.commit(conn, staged, now)
-            document_id = _insert(conn, profile_id, fields, meta, staged.sha256, staged.media_type, staged.size, now)
+            document_id = insert(conn, profile_id, fields, meta, staged.sha256, staged.media_type, staged.size, now)
     finally:
         blobs.discard(staged)  # no-op once committed (the temp file no longer exists)
     return m.UploadResult(created=True, document=get(ctx, profile_id, document_id))
 
 
-def _insert(conn, profile_id: str, fields: dict, meta: UploadMeta, sha256: str, media_type: str, size: int,
-            now: str) -> str:
+def insert(conn, profile_id: str, fields: dict, meta: UploadMeta, sha256: str, media_type: str, size: int,
+            now: str, health: dict | None = None) -> str:
+    """Inserts a document's row; ``health``: the columns a health document's header fills (format,
+    type_code, set_id, version, header…, see health_documents.py)."""
     document_id = new_id("d")
-    conn.execute(
-        "INSERT INTO documents(id, profile_id, title, category, document_date, author, uploaded_by,"
-        " media_type, size, sha256, hidden, created_at, idempotency_key)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (document_id, profile_id, fields["title"], fields["category"], fields["document_date"], fields["author"],
-         meta.uploaded_by, media_type, size, sha256, int(meta.hidden), now, meta.idempotency_key),
-    )
+    columns = {"id": document_id, "profile_id": profile_id, "title": fields["title"], "category": fields["category"],
+               "document_date": fields["document_date"], "author": fields["author"],
+               "uploaded_by": meta.uploaded_by, "media_type": media_type, "size": size, "sha256": sha256,
+               "hidden": int(meta.hidden), "created_at": now, "idempotency_key": meta.idempotency_key,
+               **(health or {})}
+    conn.execute(f"INSERT INTO documents({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                 tuple(columns.values()))
     return document_id
 
 
@@ -154,11 +158,12 @@ def add_existing_blob(ctx: ServerContext, profile_id: str, sha256: str, media_ty
         existing = _existing(ctx, profile_id, meta.idempotency_key)
         if existing is not None:
             return _replay(existing, meta)
-        document_id = _insert(conn, profile_id, fields, meta, sha256, media_type, size, to_iso(ctx.clock.now()))
+        document_id = insert(conn, profile_id, fields, meta, sha256, media_type, size, to_iso(ctx.clock.now()))
     return m.UploadResult(created=True, document=get(ctx, profile_id, document_id))
 
 
-def _row(ctx: ServerContext, profile_id: str, document_id: str) -> sqlite3.Row:
+def document_row(ctx: ServerContext, profile_id: str, document_id: str) -> sqlite3.Row:
+    """A document of this profile (an earlier version of a health document too), or DOCUMENT_NOT_FOUND."""
     row = ctx.store.one("SELECT * FROM documents WHERE profile_id = ? AND id = ?", (profile_id, document_id))
     if row is None:
         raise MesError("DOCUMENT_NOT_FOUND", _("No document {id!r} in this profile; list them with "
@@ -167,11 +172,11 @@ def _row(ctx: ServerContext, profile_id: str, document_id: str) -> sqlite3.Row:
 
 
 def get(ctx: ServerContext, profile_id: str, document_id: str) -> m.DocumentView:
-    return view(_row(ctx, profile_id, document_id))
+    return view(document_row(ctx, profile_id, document_id))
 
 
 def content(ctx: ServerContext, profile_id: str, document_id: str) -> FileResult:
-    row = _row(ctx, profile_id, document_id)
+    row = document_row(ctx, profile_id, document_id)
     extension = EXTENSIONS.get(row["media_type"], "")
     return FileResult(ctx.blobs.open(row["sha256"]), row["media_type"], row["size"], row["sha256"],
                       row["title"] + extension)
@@ -193,8 +198,9 @@ def _decode_cursor(cursor: str) -> int:
 
 
 def list_documents(ctx: ServerContext, profile_id: str, query: dict) -> m.DocumentPage:
-    """Newest first, by insertion order; the cursor continues after the last row of the previous page."""
-    where, params = ["profile_id = ?"], [profile_id]
+    """Newest first, by insertion order; the cursor continues after the last row of the previous page.
+    A health document's earlier versions are not listed (see health_documents.py)."""
+    where, params = ["profile_id = ?", "superseded_by IS NULL"], [profile_id]
     if query.get("category"):
         where.append("category = ?")
         params.append(validate_category(query["category"]))
@@ -234,7 +240,7 @@ def lookup(ctx: ServerContext, profile_id: str, request: m.LookupRequest) -> m.L
 
 
 def update(ctx: ServerContext, profile_id: str, document_id: str, patch: m.DocumentPatch) -> m.DocumentView:
-    row = _row(ctx, profile_id, document_id)
+    row = document_row(ctx, profile_id, document_id)
     changes = {}
     if patch.hidden is not None:
         changes["hidden"] = int(patch.hidden)
@@ -249,7 +255,7 @@ def update(ctx: ServerContext, profile_id: str, document_id: str, patch: m.Docum
 
 
 def delete(ctx: ServerContext, profile_id: str, document_id: str) -> None:
-    row = _row(ctx, profile_id, document_id)
+    row = document_row(ctx, profile_id, document_id)
     if row["uploaded_by"] == "professional":
         raise MesError("NOT_DELETABLE", _("This document was added by a health professional and cannot be deleted "
                                           "by you; you can hide it from professionals (`mes docs hide`)."))

@@ -16,6 +16,7 @@ import sqlite3
 from ...contract import models as m
 from ...contract.errors import MesError
 from ...domain.rpps import validate_rpps
+from ...domain.sniff import ACCEPTED
 from ...i18n import _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
@@ -281,15 +282,23 @@ def _open(ctx: ServerContext, profile_id: str, rpps: str, subject: str, started_
 
 
 def upload_attachment(ctx: ServerContext, profile_id: str, stream, length: int | None,
-                      filename: str | None) -> m.AttachmentView:
+                      filename: str | None, health: bool = False) -> m.AttachmentView:
     """Stores an attachment's bytes (checked like a document's) until a message takes it."""
-    limit = ctx.settings.max_document_bytes
+    limit = ctx.settings.max_archive_bytes if health else ctx.settings.max_document_bytes
     if length is not None and length > limit:
         from ..store.blobs import too_large
 
         raise too_large(limit)
     blobs = ctx.blobs
-    staged = blobs.receive(stream, limit)
+    staged = blobs.receive(stream, limit, health=health)
+    if health:
+        from .health_documents import check_attachment
+
+        try:
+            check_attachment(ctx, staged)
+        except BaseException:
+            blobs.discard(staged)
+            raise
     attachment_id = new_id("a")
     name = (filename or "piece-jointe").strip()[:100] or "piece-jointe"
     now = to_iso(ctx.clock.now())
@@ -306,7 +315,7 @@ def upload_attachment(ctx: ServerContext, profile_id: str, stream, length: int |
                             sha256=staged.sha256)
 
 
-def _attachment(ctx: ServerContext, profile_id: str, message_id: str, attachment_id: str) -> sqlite3.Row:
+def attachment_row(ctx: ServerContext, profile_id: str, message_id: str, attachment_id: str) -> sqlite3.Row:
     row = ctx.store.one("SELECT a.* FROM attachments a JOIN messages msg ON msg.id = a.message_id"
                         " JOIN conversations c ON c.id = msg.conversation_id"
                         " WHERE a.id = ? AND a.message_id = ? AND c.profile_id = ?",
@@ -318,7 +327,7 @@ def _attachment(ctx: ServerContext, profile_id: str, message_id: str, attachment
 
 
 def attachment_content(ctx: ServerContext, profile_id: str, message_id: str, attachment_id: str):
-    row = _attachment(ctx, profile_id, message_id, attachment_id)
+    row = attachment_row(ctx, profile_id, message_id, attachment_id)
     return documents.FileResult(ctx.blobs.open(row["sha256"]), row["media_type"], row["size"],
                                 row["sha256"], row["filename"])
 
@@ -326,7 +335,11 @@ def attachment_content(ctx: ServerContext, profile_id: str, message_id: str, att
 def save_attachment(ctx: ServerContext, profile_id: str, message_id: str, attachment_id: str,
                     request: m.SaveAttachmentIn) -> m.UploadResult:
     """Files an attachment into the documents (the same bytes; nothing is copied)."""
-    row = _attachment(ctx, profile_id, message_id, attachment_id)
+    row = attachment_row(ctx, profile_id, message_id, attachment_id)
+    if row["media_type"] not in ACCEPTED:
+        raise MesError("UNSUPPORTED_TYPE", _("This attachment is an HL7 CDA document or an IHE XDM archive: file the "
+                                             "documents it holds instead (`mes messages save-attachment` does)."),
+                       {"field": "attachment", "media_type": row["media_type"]})
     sender = ctx.store.one("SELECT msg.sender, c.rpps FROM messages msg JOIN conversations c"
                            " ON c.id = msg.conversation_id WHERE msg.id = ?", (message_id,))
     author = professional(ctx, sender["rpps"])["name"] if sender["sender"] == "professional" else None
@@ -336,10 +349,26 @@ def save_attachment(ctx: ServerContext, profile_id: str, message_id: str, attach
                                                             idempotency_key=f"attachment:{attachment_id}"))
 
 
+def file_attachment(ctx: ServerContext, profile_id: str, message_id: str, attachment_id: str) -> m.FiledDocuments:
+    """Files each document of an IHE XDM archive (or a CDA) attached by a professional, with the
+    metadata its header gives (health_documents.py)."""
+    from .health_documents import Sender, file_attachment as file_documents
+
+    row = attachment_row(ctx, profile_id, message_id, attachment_id)
+    sender = ctx.store.one("SELECT msg.sender, c.rpps FROM messages msg JOIN conversations c"
+                           " ON c.id = msg.conversation_id WHERE msg.id = ?", (message_id,))
+    if sender["sender"] == "professional":
+        pro = professional(ctx, sender["rpps"])
+        who = Sender("professional", pro["rpps"], pro["name"])
+    else:
+        who = Sender("person")
+    return file_documents(ctx, profile_id, row, who)
+
+
 # --- the professional's side (reference server only, admin API) ----------------------
 
 
-def _pro_access(ctx: ServerContext, rpps: str, profile_id: str) -> sqlite3.Row:
+def professional_access(ctx: ServerContext, rpps: str, profile_id: str) -> sqlite3.Row:
     pro = professional(ctx, rpps)
     if _is_blocked(ctx, profile_id, pro["rpps"]):
         raise MesError("PROFESSIONAL_BLOCKED", _("This person has blocked you: you can neither write to them nor "
@@ -356,7 +385,7 @@ def find_profile(ctx: ServerContext, nir_or_id: str) -> str:
 
 def pro_start(ctx: ServerContext, rpps: str, request: m.ProConversationIn) -> m.ConversationView:
     profile_id = find_profile(ctx, request.profile)
-    pro = _pro_access(ctx, rpps, profile_id)
+    pro = professional_access(ctx, rpps, profile_id)
     conversation_id = _open(ctx, profile_id, pro["rpps"], request.subject, "professional")
     conversation = _conversation(ctx, profile_id, conversation_id)
     _post(ctx, conversation, "professional", request.body, request.attachment_ids)
@@ -373,7 +402,7 @@ def _pro_conversation(ctx: ServerContext, rpps: str, conversation_id: str) -> sq
 
 def pro_write(ctx: ServerContext, rpps: str, conversation_id: str, request: m.ProMessageIn) -> m.ConversationView:
     conversation = _pro_conversation(ctx, rpps, conversation_id)
-    _pro_access(ctx, rpps, conversation["profile_id"])
+    professional_access(ctx, rpps, conversation["profile_id"])
     _writable(conversation)
     _post(ctx, conversation, "professional", request.body, request.attachment_ids)
     return _view(ctx, conversation, with_messages=True)
@@ -388,20 +417,22 @@ def pro_close(ctx: ServerContext, rpps: str, conversation_id: str) -> m.Conversa
 
 def pro_read_conversation(ctx: ServerContext, rpps: str, conversation_id: str) -> m.ConversationView:
     conversation = _pro_conversation(ctx, rpps, conversation_id)
-    _pro_access(ctx, rpps, conversation["profile_id"])
+    professional_access(ctx, rpps, conversation["profile_id"])
     return _view(ctx, conversation, with_messages=True)
 
 
 def pro_upload_attachment(ctx: ServerContext, rpps: str, profile: str, stream, length, filename):
+    """A professional may also attach an HL7 CDA document or an IHE XDM archive, as MSSanté carries
+    them; the person files its documents with ``file_attachment``."""
     profile_id = find_profile(ctx, profile)
-    _pro_access(ctx, rpps, profile_id)
-    return upload_attachment(ctx, profile_id, stream, length, filename)
+    professional_access(ctx, rpps, profile_id)
+    return upload_attachment(ctx, profile_id, stream, length, filename, health=True)
 
 
 def pro_documents(ctx: ServerContext, rpps: str, profile: str) -> m.DocumentPage:
     """What a professional sees: the documents not hidden from professionals (the read is recorded)."""
     profile_id = find_profile(ctx, profile)
-    pro = _pro_access(ctx, rpps, profile_id)
+    pro = professional_access(ctx, rpps, profile_id)
     page = documents.list_documents(ctx, profile_id, {"hidden": False, "limit": 1000})
     record(ctx, profile_id, pro["rpps"], "list_documents", detail=f"{len(page.documents)} document(s)")
     return page
@@ -409,7 +440,7 @@ def pro_documents(ctx: ServerContext, rpps: str, profile: str) -> m.DocumentPage
 
 def pro_document_content(ctx: ServerContext, rpps: str, profile: str, document_id: str):
     profile_id = find_profile(ctx, profile)
-    pro = _pro_access(ctx, rpps, profile_id)
+    pro = professional_access(ctx, rpps, profile_id)
     doc = documents.get(ctx, profile_id, document_id)
     if doc.hidden:
         raise MesError("DOCUMENT_NOT_FOUND", _("No document {id!r} visible to professionals.").format(id=document_id))

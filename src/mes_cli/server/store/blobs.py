@@ -47,14 +47,15 @@ class BlobStore(ABC):
         self.tmp = tmp
         tmp.mkdir(parents=True, exist_ok=True, mode=0o700)  # health data: readable by the server's user only
 
-    def receive(self, stream: BinaryIO, max_bytes: int) -> StagedBlob:
-        """Streams a body into a temp file; refuses it (and removes the file) if too large or not accepted."""
+    def receive(self, stream: BinaryIO, max_bytes: int, health: bool = False) -> StagedBlob:
+        """Streams a body into a temp file; refuses it (and removes the file) if too large or not accepted
+        (``health``: CDA XML and XDM zips are accepted too, see domain/sniff.py)."""
         try:
             fd, name = _mkstemp(self.tmp)
         except OSError as exc:
             raise storage_error(exc) from None
         temp = Path(name)
-        digest, sniffer = hashlib.sha256(), Sniffer()
+        digest, sniffer = hashlib.sha256(), Sniffer(health)
         try:
             with os.fdopen(fd, "wb") as out:
                 while True:

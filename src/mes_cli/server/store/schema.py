@@ -290,4 +290,19 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (sha256, part)
     )
     """,
+    # Documents of the health system (HL7 CDA R2, server/services/health_documents.py): what their
+    # header says, and their versions: a new version of a set takes the place of the previous one in
+    # listings (superseded_by names it), which the history keeps.
+    """
+    ALTER TABLE documents ADD COLUMN format TEXT;
+    ALTER TABLE documents ADD COLUMN type_code TEXT;
+    ALTER TABLE documents ADD COLUMN type_label TEXT;
+    ALTER TABLE documents ADD COLUMN confidentiality TEXT;
+    ALTER TABLE documents ADD COLUMN source_id TEXT;
+    ALTER TABLE documents ADD COLUMN set_id TEXT;
+    ALTER TABLE documents ADD COLUMN version INTEGER;
+    ALTER TABLE documents ADD COLUMN superseded_by TEXT;
+    ALTER TABLE documents ADD COLUMN header TEXT;
+    CREATE INDEX documents_by_set ON documents(profile_id, set_id)
+    """,
 ]

@@ -1,0 +1,364 @@
+"""Documents of the health system: HL7 CDA R2, alone or in IHE XDM archives (DOMAIN.md §5).
+
+They reach a space three ways — a professional sends them (`mes server pro send-doc`), a
+professional attaches an XDM archive to a message and the person files it, a person imports a DMP
+export or a CD (`mes docs import`, one document per request) — and all three come through here,
+so the same rules hold:
+
+- the original bytes are stored unchanged; title, date, author, type code, category and
+  confidentiality come from the CDA header (domain/filing.py);
+- identity vigilance: the patient's INS in the document must be the profile's NIR (and its birth
+  date the profile's); otherwise the document is refused naming both, and nothing is stored;
+- a new version (same setId and a higher versionNumber, or a relatedDocument RPLC naming the
+  document shown) takes the place of the previous one in listings; the previous one stays, named
+  by ``superseded_by``, and the versions are listed with the document (``details``);
+- a deletion request (the XDM entry's action, domain/xdm/metadata.py) removes every version.
+
+A submission is checked whole before anything is stored, and filed in one transaction: a refused
+document refuses the archive it came in (the sender's software sends it again, corrected).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, BinaryIO, Iterator
+
+from ...contract import models as m
+from ...contract.errors import MesError
+from ...domain import filing
+from ...i18n import _
+from ..clock import to_iso
+from ..context import ServerContext
+from ..store.blobs import StagedBlob, too_large
+from . import documents
+from .common import person_by_id
+
+if TYPE_CHECKING:
+    from ...domain.cda import CdaDocument, Patient
+    from ...domain.xdm.metadata import DocumentEntry
+
+CDA_MEDIA = "text/xml"
+ZIP_MEDIA = "application/zip"
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who files: a professional (each action recorded in the access history) or the person."""
+
+    uploaded_by: str
+    rpps: str | None = None
+    name: str | None = None  # the author shown when the document names none
+
+
+@dataclass
+class Prepared:
+    """One document, read and checked, its bytes staged, ready to file."""
+
+    staged: StagedBlob
+    filing: filing.Filing
+    cda: "CdaDocument | None" = None
+    deletion: bool = False
+
+
+# --- reading and checking ------------------------------------------------------------------
+
+
+def _named(exc: MesError, name: str) -> MesError:
+    """The same error, saying which document of an archive it is about."""
+    return MesError(exc.code, _("{document}: {reason}").format(document=name, reason=exc.message),
+                    {**exc.details, "document": name})
+
+
+def _patient_label(patient: "Patient") -> str:
+    name = " ".join(part for part in (patient.given, patient.family) if part)
+    born = patient.birth_date.strftime("%d/%m/%Y") if patient.birth_date else "?"
+    return _("{name}, born {date}").format(name=name or "?", date=born)
+
+
+def check_patient(cda: "CdaDocument", person) -> None:
+    """Identity vigilance: the document's INS is the profile's NIR, its birth date the profile's."""
+    patient = cda.patient
+    ins = patient.ins
+    if ins is None:
+        raise MesError("PATIENT_MISMATCH", _("This document gives no INS for its patient ({patient}): their "
+                                             "identity cannot be checked, so it is not filed. Ask its author "
+                                             "for a document that carries the patient's INS.").format(
+            patient=_patient_label(patient)), {"field": "patient"})
+    if ins.key_valid is False:
+        raise MesError("INVALID_INS", _("The patient's INS in this document ({ins}) is not valid: its key does not "
+                                        "check out. The document is refused; ask its author to correct the "
+                                        "patient's identity.").format(ins=ins.extension),
+                       {"field": "patient", "ins": ins.extension})
+    same_birth = patient.birth_date is None or patient.birth_date.isoformat() == person["birth_date"]
+    if ins.extension != person["nir"] or not same_birth:
+        raise MesError("PATIENT_MISMATCH", _("This document is for {patient} (INS {ins}), not for the profile it "
+                                             "was sent to ({person}, NIR {nir}): nothing was filed. Check the "
+                                             "recipient, or ask the document's author.").format(
+            patient=_patient_label(patient), ins=ins.extension,
+            person=f"{person['first_name']} {person['last_name']}", nir=person["nir"]),
+            {"field": "patient", "document_ins": ins.extension, "profile_nir": person["nir"]})
+
+
+def _prepare_cda(staged: StagedBlob, person, deletion: bool = False) -> Prepared:
+    from ...domain.cda import parse_cda
+
+    cda = parse_cda(staged.temp.read_bytes())
+    check_patient(cda, person)
+    return Prepared(staged, filing.of_cda(cda), cda, deletion)
+
+
+def _stage_bytes(ctx: ServerContext, data: bytes, health: bool) -> StagedBlob:
+    return ctx.blobs.receive(io.BytesIO(data), ctx.settings.max_document_bytes, health=health)
+
+
+def _prepare_entry(ctx: ServerContext, archive, document, person) -> Prepared:
+    """One document of an XDM archive: its size and SHA-1 checked against the metadata; a CDA is
+    read and checked like any CDA, another file is judged like an upload and filed by its metadata."""
+    entry: DocumentEntry = document.entry
+    data = archive.read(document, ctx.settings.max_document_bytes)
+    is_cda = entry.mime_type in ("text/xml", "application/xml", "application/hl7-v3+xml") or \
+        data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    staged = _stage_bytes(ctx, data, health=is_cda)
+    try:
+        if is_cda:
+            if staged.media_type != CDA_MEDIA:
+                raise MesError("NOT_CDA", _("The archive declares this document as XML, but it is not."))
+            return _prepare_cda(staged, person, entry.is_deletion)
+        return Prepared(staged, filing.of_xds_entry(entry), None, entry.is_deletion)
+    except BaseException:
+        ctx.blobs.discard(staged)
+        raise
+
+
+def _prepare_archive(ctx: ServerContext, staged_zip: StagedBlob, person) -> list[Prepared]:
+    from ...domain.xdm.archive import XdmArchive
+
+    prepared: list[Prepared] = []
+    try:
+        with XdmArchive(staged_zip.temp) as archive:
+            for document in archive.documents():
+                try:
+                    prepared.append(_prepare_entry(ctx, archive, document, person))
+                except MesError as exc:
+                    raise _named(exc, document.path) from None
+    except BaseException:
+        discard(ctx, prepared)
+        raise
+    return prepared
+
+
+def prepare(ctx: ServerContext, staged: StagedBlob, person) -> list[Prepared]:
+    """A staged CDA or XDM archive as the documents to file (the archive's own bytes are dropped)."""
+    if staged.media_type == ZIP_MEDIA:
+        try:
+            return _prepare_archive(ctx, staged, person)
+        finally:
+            ctx.blobs.discard(staged)
+    if staged.media_type != CDA_MEDIA:
+        ctx.blobs.discard(staged)
+        raise MesError("NOT_CDA", _("This is not an HL7 CDA document nor an IHE XDM archive; a person's own files "
+                                    "go through `mes docs upload`."), {"field": "content"})
+    try:
+        return [_prepare_cda(staged, person)]
+    except BaseException:
+        ctx.blobs.discard(staged)
+        raise
+
+
+def discard(ctx: ServerContext, prepared: list[Prepared]) -> None:
+    for item in prepared:
+        ctx.blobs.discard(item.staged)
+
+
+# --- filing ----------------------------------------------------------------------------------
+
+
+def _health_columns(item: Prepared) -> dict:
+    cda, meta = item.cda, item.filing
+    columns = {"type_code": meta.type_code, "type_label": meta.type_label}
+    if cda is not None:
+        columns.update(format="cda", confidentiality=cda.confidentiality, source_id=cda.id,
+                       set_id=cda.set_id or cda.id, version=cda.version,
+                       header=json.dumps(cda.header(), ensure_ascii=False, default=str))
+    return columns
+
+
+def _current(ctx: ServerContext, profile_id: str, cda: "CdaDocument"):
+    """The listed document this one is a version of: same set, or the one its RPLC names."""
+    set_id = cda.set_id or cda.id
+    row = set_id and ctx.store.one("SELECT * FROM documents WHERE profile_id = ? AND set_id = ?"
+                                   " AND superseded_by IS NULL ORDER BY seq DESC LIMIT 1", (profile_id, set_id))
+    if not row and cda.replaces:
+        row = ctx.store.one("SELECT * FROM documents WHERE profile_id = ? AND source_id = ?"
+                            " AND superseded_by IS NULL ORDER BY seq DESC LIMIT 1", (profile_id, cda.replaces))
+    return row or None
+
+
+def _delete(ctx: ServerContext, conn, profile_id: str, item: Prepared, sender: Sender,
+            released: list[str]) -> m.FiledDocument:
+    cda = item.cda
+    current = _current(ctx, profile_id, cda) if cda else ctx.store.one(
+        "SELECT * FROM documents WHERE profile_id = ? AND idempotency_key = ?",
+        (profile_id, f"sha256:{item.staged.sha256}"))
+    if current is None:
+        return m.FiledDocument(status="absent", title=item.filing.title)
+    set_id = current["set_id"]
+    rows = ctx.store.all("SELECT * FROM documents WHERE profile_id = ? AND set_id = ?", (profile_id, set_id)) \
+        if set_id else [current]
+    for row in rows:
+        conn.execute("DELETE FROM documents WHERE seq = ?", (row["seq"],))
+        released.append(row["sha256"])
+    _record(ctx, profile_id, sender, "delete_document", current["id"], current["title"])
+    return m.FiledDocument(status="deleted", title=current["title"], document=documents.view(current))
+
+
+def _file_one(ctx: ServerContext, conn, profile_id: str, item: Prepared, sender: Sender, now: str,
+              released: list[str]) -> m.FiledDocument:
+    if item.deletion:
+        return _delete(ctx, conn, profile_id, item, sender, released)
+    key = f"sha256:{item.staged.sha256}"
+    same = ctx.store.one("SELECT * FROM documents WHERE profile_id = ? AND idempotency_key = ?", (profile_id, key))
+    if same is not None:
+        return m.FiledDocument(status="unchanged", title=same["title"], document=documents.view(same))
+    current = _current(ctx, profile_id, item.cda) if item.cda else None
+    columns = _health_columns(item)
+    status = "created"
+    if current is not None:
+        newer = (item.cda.version or 0) > (current["version"] or 0) or item.cda.replaces == current["source_id"]
+        status = "replaced" if newer else "outdated"
+        if not newer:
+            columns["superseded_by"] = current["id"]
+    meta = item.filing
+    fields = {"title": meta.title, "category": meta.category,
+              "document_date": (meta.date or ctx.clock.today()).isoformat(), "author": meta.author or sender.name}
+    upload = documents.UploadMeta(uploaded_by=sender.uploaded_by, idempotency_key=key)
+    ctx.blobs.commit(conn, item.staged, now)
+    document_id = documents.insert(conn, profile_id, fields, upload, item.staged.sha256, item.staged.media_type,
+                                    item.staged.size, now, columns)
+    if status == "replaced":
+        conn.execute("UPDATE documents SET superseded_by = ? WHERE seq = ?", (document_id, current["seq"]))
+    action = {"created": "add_document", "replaced": "replace_document", "outdated": "add_document"}[status]
+    _record(ctx, profile_id, sender, action, document_id, meta.title)
+    return m.FiledDocument(status=status, title=meta.title, document=documents.get(ctx, profile_id, document_id),
+                           previous_id=current["id"] if current is not None else None)
+
+
+def _record(ctx: ServerContext, profile_id: str, sender: Sender, action: str, document_id: str,
+            title: str) -> None:
+    """A professional's additions, replacements and deletions go to the access history."""
+    if sender.rpps:
+        from .messaging import record
+
+        record(ctx, profile_id, sender.rpps, action, document_id=document_id, detail=title)
+
+
+def file(ctx: ServerContext, profile_id: str, prepared: list[Prepared], sender: Sender) -> m.FiledDocuments:
+    """Files checked documents in one transaction (all or nothing), in their order."""
+    released: list[str] = []
+    now = to_iso(ctx.clock.now())
+    try:
+        with ctx.store.transaction() as conn:
+            results = [_file_one(ctx, conn, profile_id, item, sender, now, released) for item in prepared]
+    finally:
+        discard(ctx, prepared)  # no-op for those committed (their temp files are gone)
+    if released:
+        documents.release_blobs(ctx, released)
+    return m.FiledDocuments(documents=results)
+
+
+# --- the three ways in -------------------------------------------------------------------------
+
+
+def _receive(ctx: ServerContext, stream: BinaryIO, length: int | None, limit: int) -> StagedBlob:
+    if length is not None and length > limit:
+        raise too_large(limit)
+    return ctx.blobs.receive(stream, limit, health=True)
+
+
+def send_as_professional(ctx: ServerContext, rpps: str, profile: str, stream: BinaryIO,
+                         length: int | None) -> m.FiledDocuments:
+    """A professional's software sends a CDA document or an XDM archive to a person's space."""
+    from .messaging import find_profile, professional_access
+
+    profile_id = find_profile(ctx, profile)
+    pro = professional_access(ctx, rpps, profile_id)
+    staged = _receive(ctx, stream, length, ctx.settings.max_archive_bytes)
+    prepared = prepare(ctx, staged, person_by_id(ctx, profile_id))
+    return file(ctx, profile_id, prepared, Sender("professional", pro["rpps"], pro["name"]))
+
+
+def import_for_person(ctx: ServerContext, profile_id: str, stream: BinaryIO, length: int | None,
+                      deletion: bool = False, sha256: str | None = None) -> m.FiledDocument:
+    """One CDA document of an archive the person imports (the CLI reads the archive and checks its
+    hashes; the server checks the document and the identity again)."""
+    staged = _receive(ctx, stream, length, ctx.settings.max_document_bytes)
+    if sha256 and sha256.lower() != staged.sha256:
+        ctx.blobs.discard(staged)
+        raise MesError("CHECKSUM_MISMATCH", _("The bytes received do not match the SHA-256 sent with them; import "
+                                              "the archive again."), {"received": staged.sha256})
+    if staged.media_type != CDA_MEDIA:
+        ctx.blobs.discard(staged)
+        raise MesError("NOT_CDA", _("This is not an HL7 CDA document; a person's own files go through "
+                                    "`mes docs upload`."), {"field": "content"})
+    try:
+        item = _prepare_cda(staged, person_by_id(ctx, profile_id), deletion)
+    except BaseException:
+        ctx.blobs.discard(staged)
+        raise
+    return file(ctx, profile_id, [item], Sender("person")).documents[0]
+
+
+class _ChunkStream(io.RawIOBase):
+    """Stored content as a readable stream (to stage it again for reading)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks, self._rest = chunks, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._rest:
+            self._rest = next(self._chunks, b"")
+            if not self._rest:
+                return 0
+        n = min(len(buffer), len(self._rest))
+        buffer[:n], self._rest = self._rest[:n], self._rest[n:]
+        return n
+
+
+def file_attachment(ctx: ServerContext, profile_id: str, row, sender: Sender) -> m.FiledDocuments:
+    """Files each document of an XDM archive (or the CDA) attached to a message."""
+    if row["media_type"] not in (ZIP_MEDIA, CDA_MEDIA):
+        raise MesError("NOT_CDA", _("This attachment is not an IHE XDM archive nor a CDA document: it is filed as "
+                                    "it is (saveAttachment)."), {"field": "attachment"})
+    stream = io.BufferedReader(_ChunkStream(ctx.blobs.chunks(row["sha256"])))
+    staged = ctx.blobs.receive(stream, ctx.settings.max_archive_bytes, health=True)
+    prepared = prepare(ctx, staged, person_by_id(ctx, profile_id))
+    return file(ctx, profile_id, prepared, sender)
+
+
+def check_attachment(ctx: ServerContext, staged: StagedBlob) -> None:
+    """A zip attached by a professional must be an IHE XDM archive (its documents are checked
+    when the person files them)."""
+    if staged.media_type != ZIP_MEDIA:
+        return
+    from ...domain.xdm.archive import XdmArchive
+
+    with XdmArchive(staged.temp) as archive:
+        archive.documents()
+
+
+def details(ctx: ServerContext, profile_id: str, document_id: str) -> m.CdaDetails:
+    row = documents.document_row(ctx, profile_id, document_id)
+    if row["format"] != "cda":
+        raise MesError("NOT_CDA", _("Document {id} is not an HL7 CDA document (it is {media_type}); "
+                                    "`mes docs show` gives its details.").format(id=document_id,
+                                                                                  media_type=row["media_type"]),
+                       {"field": "document_id"})
+    versions = ctx.store.all("SELECT * FROM documents WHERE profile_id = ? AND set_id = ? ORDER BY seq DESC",
+                             (profile_id, row["set_id"]))
+    return m.CdaDetails(document=documents.view(row), header=json.loads(row["header"] or "{}"),
+                        versions=[documents.view(v) for v in versions])
