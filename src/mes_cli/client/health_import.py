@@ -19,7 +19,6 @@ from ..contract.errors import MesError
 from ..i18n import _
 
 MAX_DOCUMENT_BYTES = 5_000_000
-_XML_TYPES = ("text/xml", "application/xml", "application/hl7-v3+xml")
 
 
 @dataclass
@@ -48,15 +47,11 @@ class ImportItem:
                 "error": self.error}
 
 
-def _is_cda(entry, data: bytes) -> bool:
-    return entry.mime_type in _XML_TYPES or data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
-
-
 def _describe(item: ImportItem, entry, data: bytes) -> bool:
     """Fills what the item says from its own header (a CDA) or its metadata; True for a CDA."""
     from ..domain import filing
 
-    if _is_cda(entry, data):
+    if filing.is_cda_entry(entry, data):
         from ..domain.cda import parse_cda
 
         meta = filing.of_cda(parse_cda(data))

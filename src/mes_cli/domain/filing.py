@@ -25,6 +25,7 @@ AUTHOR_MAX = 100
 # urn:ihe:) that `mes export` writes for a person's own files, so that `mes docs import` files
 # them back in the category the person chose rather than the one their type code suggests.
 CATEGORY_SLOT = "urn:mes-cli:category"
+XML_TYPES = ("text/xml", "application/xml", "application/hl7-v3+xml")  # how XDS metadata declares a CDA
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,14 @@ def _author_text(name: str | None, profession: str | None, organisation: str | N
         return organisation and shorten(organisation, AUTHOR_MAX)
     extra = ", ".join(part for part in (profession, organisation) if part)
     return shorten(f"{name} ({extra})" if extra else name, AUTHOR_MAX)
+
+
+def is_cda_entry(entry: "DocumentEntry", data: bytes) -> bool:
+    """A CDA by its declared type; by its content only when the metadata declares none (a text file
+    that starts with '<' is still a text file)."""
+    if entry.mime_type:
+        return entry.mime_type in XML_TYPES
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
 def of_cda(cda: "CdaDocument") -> Filing:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, BinaryIO, Iterator
 from ...contract import models as m
 from ...contract.errors import MesError
 from ...domain import filing
+from ...domain.filing import is_cda_entry
 from ...i18n import _
 from ..clock import to_iso
 from ..context import ServerContext
@@ -118,8 +119,7 @@ def _prepare_entry(ctx: ServerContext, archive, document, person) -> Prepared:
     read and checked like any CDA, another file is judged like an upload and filed by its metadata."""
     entry: DocumentEntry = document.entry
     data = archive.read(document, ctx.settings.max_document_bytes)
-    is_cda = entry.mime_type in ("text/xml", "application/xml", "application/hl7-v3+xml") or \
-        data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    is_cda = is_cda_entry(entry, data)
     staged = _stage_bytes(ctx, data, health=is_cda)
     try:
         if is_cda:
