@@ -104,14 +104,19 @@ def test_fhir_export_is_a_valid_r4b_bundle(mes, tmp_path):
     mes.ok("profile", "add", "measure", "--kind", "blood-pressure", "--systolic", "125", "--diastolic", "82")
     mes.ok("profile", "add", "measure", "--kind", "height", "--value", "168")
     mes.ok("vaccins", "add", "--vaccine", "DTPOLIO", "--date", "2020-05-04", "--dose", "booster", "--lot", "AB12")
+    mes.ok("profile", "blood-group", "A+")
     target = tmp_path / "profile.fhir.json"
     mes.ok("profile", "export", "--format", "fhir", "-o", str(target))
     bundle = Bundle.model_validate_json(target.read_text())
     types = sorted(e.resource.__resource_type__ for e in bundle.entry)
     assert types == ["AllergyIntolerance", "Condition", "FamilyMemberHistory", "Immunization", "MedicationStatement",
-                     "Observation", "Observation", "Patient"]
+                     "Observation", "Observation", "Observation", "Patient"]  # the blood group is an Observation
     patient = next(e.resource for e in bundle.entry if e.resource.__resource_type__ == "Patient")
     assert patient.identifier[0].system == "urn:oid:1.2.250.1.213.1.4.8" and patient.identifier[0].value == p["nir"]
+    assert patient.identifier[0].type.coding[0].code == "INS-NIR" and patient.gender == "female"
+    allergy = next(e.resource for e in bundle.entry if e.resource.__resource_type__ == "AllergyIntolerance")
+    assert allergy.clinicalStatus.coding[0].code == "active" and allergy.verificationStatus is not None
+    # Every R4 invariant of every resource: tests/server/test_fhir_invariants.py.
     pressure = next(e.resource for e in bundle.entry if e.resource.__resource_type__ == "Observation"
                     and e.resource.component)
     assert [c.valueQuantity.value for c in pressure.component] == [125, 82]

@@ -112,3 +112,30 @@ def test_the_job_mails_a_dose_when_it_becomes_due_and_never_twice(mes):
     mes.ok("server", "clock", "--advance", "1d")
     mes.ok("server", "jobs")
     assert len(mailed()) == len(first_round) >= 1
+
+
+def test_next_doses_however_far_and_a_longer_horizon(mes, tmp_path):
+    """An adult of 40 who had the 25-year booster: nothing within 12 months, the booster at 45 with
+    --horizon 10y and in `mes vaccins next` (calendrier 2025: boosters at 25, 45, 65)."""
+    import icalendar
+
+    active_person(mes, birth_date="1985-06-01")
+    for vaccine, day in [("ROR", "01/06/1986"), ("ROR", "01/10/1986"), ("Repevax", "01/06/2010")]:
+        mes.ok("vaccins", "add", "--vaccine", vaccine, "--date", day)
+    assert mes.ok("vaccins", "reminders", "--at", "01/07/2025") == []
+    ten_years = mes.ok("vaccins", "reminders", "--at", "01/07/2025", "--horizon", "10y")
+    assert [(r["vaccine"], r["dose"], r["status"], r["due_from"]) for r in ten_years] == [
+        ("DTPOLIO", "booster at 45", "upcoming", "2030-06-01")]
+    assert ten_years[0]["series"] == "dtp-adult" and ten_years[0]["product"] == "DTCAPOLIO_RAPPEL"
+    assert "rattrapage des rappels dTP" in ten_years[0]["source"]
+    nexts = mes.ok("vaccins", "next", "--at", "01/07/2025")
+    assert nexts[0]["vaccine"] == "DTPOLIO" and nexts[0]["due_from"] == "2030-06-01"
+    assert {"PNEUMO_ADULTE", "ZONA", "GRIPPE", "VRS"} <= {n["vaccine"] for n in nexts}
+    assert [n["due_from"] for n in nexts] == sorted(n["due_from"] for n in nexts)
+    target = tmp_path / "rappels.ics"
+    mes.ok("vaccins", "reminders", "--at", "01/07/2025", "--horizon", "30y", "--ics", str(target))
+    events = [c for c in icalendar.Calendar.from_ical(target.read_bytes()).walk() if c.name == "VEVENT"]
+    # The booster at 45, then pneumococcal, shingles, influenza and COVID-19 at 65 (RSV at 75 is beyond).
+    assert len(events) == 5 and str(events[0].get("DTSTART").dt) == "2030-06-01"
+    refused = mes("vaccins", "reminders", "--horizon", "10")
+    assert refused.exit_code == 6 and "10y" in refused.stderr and "horizon" in refused.stderr

@@ -89,6 +89,29 @@ def test_ours_choices_are_marked_in_the_data() -> None:
     assert "rattrapage des rappels dTP" in raw["booster_tracks"][0]["note"]
 
 
+def test_every_rule_names_its_source_and_the_file_says_what_it_leaves_out() -> None:
+    cal = calendar()
+    assert all(rule.source in cal.sources for rule in cal.rules)
+    assert all(cal.citation(rule).startswith(("Calendrier", "Décret", "HAS", "ANSM", "Code")) for rule in cal.rules)
+    left_out = " ".join(item["what"] for item in cal.left_out).lower()
+    assert all(word in left_out for word in ("risk groups", "pregnancy", "travellers", "professional"))
+    assert all(item["why"] for item in cal.left_out)
+
+
+def test_cohorts_transitions_and_schemes_are_data() -> None:
+    by_id = {r.id: r for r in calendar().rules}
+    assert by_id["ror-1"].born_on_or_after == date(1980, 1, 1) and by_id["ror-1"].valid_from == Age(months=12)
+    assert [(a.vaccine, a.given_before) for a in by_id["menacwy-1"].accepts] == [("MENC", date(2025, 1, 1))]
+    assert by_id["menb-1"].catch_up_ends == Age(years=5) == by_id["menacwy-12m"].catch_up_ends
+    assert by_id["menacwy-ado"].catch_up_ends == Age(years=25)  # catch-up to 24 years completed
+    assert by_id["dtp-25"].after_catch_up == "DTPOLIO" and "39 years" in by_id["dtp-25"].after_catch_up_why
+    schemes = calendar().schemes
+    assert [s.name for s in schemes["hpv"]] == ["11-14 years", "15-26 years"]
+    assert [r.dose for r in calendar().rules if r.scheme == "15-26 years"] == ["dose 1", "dose 2", "dose 3"]
+    assert [s.name for s in schemes["menb"]] == ["infant", "from 6 months", "from 12 months", "from 2 years"]
+    assert {"VRS", "ROTAVIRUS", "HEPB"} <= {r.vaccine for r in calendar().rules}
+
+
 def test_unknown_edition() -> None:
     with pytest.raises(MesError) as caught:
         calendar("1999")
@@ -106,6 +129,9 @@ def test_unknown_edition() -> None:
         (lambda raw: raw["rules"][0].update(due={"weeks": 8}), "an age is"),
         (lambda raw: raw.pop("source"), "source"),
         (lambda raw: raw["rules"][0].update(kind="sometimes"), "kind"),
+        (lambda raw: raw["rules"][0].update(source="nowhere"), "source 'nowhere'"),
+        (lambda raw: next(r for r in raw["rules"] if r["series"] == "hpv").update(scheme="adults"), "scheme"),
+        (lambda raw: raw["rules"][0].update(accepts=[{"vaccine": "NOPE"}]), "unknown vaccine code"),
     ],
 )
 def test_bad_calendar_data_fails_loudly(change, complaint: str) -> None:
@@ -131,6 +157,14 @@ def test_catalogue_entries_are_complete() -> None:
     assert {"Infanrix Hexa", "Hexyon", "Vaxelis", "Prevenar 13", "Prevenar 20", "Bexsero", "Nimenrix",
             "MenQuadfi", "Priorix", "M-M-RvaxPro", "Gardasil 9", "Repevax", "Boostrixtetra", "Revaxis",
             "Shingrix", "Efluelda", "Comirnaty"} <= brands
+
+
+def test_atc_codes_and_substitutes() -> None:
+    by_code = {v.code: v for v in catalogue()}
+    assert by_code["HEXA"].atc == "J07CA09" and by_code["MENACWY"].atc == "J07AH08" and by_code["HPV"].atc == "J07BM"
+    assert all(v.atc.startswith("J07") for v in catalogue() if v.atc)
+    assert by_code["DTPOLIO"].substitute == "DTCAPOLIO_RAPPEL"  # Revaxis withdrawn in 2024
+    assert find_vaccine("Capvaxive").code == "PNEUMO_VPC21" and "PNEUMO_ADULTE" in by_code["PNEUMO_VPC21"].counts_as
 
 
 def test_every_spelling_finds_its_own_vaccine() -> None:

@@ -5,8 +5,11 @@ exact set of (vaccine, dose, status, due_from) the calendar leads to.  The expec
 are worked out by hand from the calendar's ages (relativedelta from the birth date), the
 [ours] tolerances in calendar-2025.json (a dose may be 1 month early; a rule with no
 window end is due for 1 month, then overdue; upcoming = next 12 months, next dose of each
-series only), and the adult booster catch-up rules (calendrier 2025, rattrapage des
-rappels dTP chez l'adulte: next fixed age more than 5 years after the last booster).
+series only, except in a series with a due or overdue dose, which lists every missing
+dose with its earliest date), and the adult booster catch-up rules (calendrier 2025,
+rattrapage des rappels dTP chez l'adulte: next fixed age more than 5 years after the last
+booster; an overdue one is named as a catch-up).  More cases, each citing its line of the
+calendar: test_vaccination_cases.py.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ def doses(*pairs: tuple[str, str]) -> list[Dose]:
 
 def found(birth: str, given: list[Dose], at: str, cal: Calendar | None = None) -> set[tuple]:
     return {(r.vaccine, r.dose, r.status, r.due_from.isoformat()) for r in reminders(d(birth), given, d(at), cal)}
+
+
+LATE = "catch-up booster (booster at {age} missed)"  # an overdue fixed-age booster is a catch-up
 
 
 def only(vaccines: set[str], result: set[tuple]) -> set[tuple]:
@@ -72,6 +78,7 @@ CASES = [
             ("MENB", "dose 1", "upcoming", "2025-06-01"),
             ("MENACWY", "dose 1", "upcoming", "2025-09-01"),
             ("ROR", "dose 1", "upcoming", "2026-03-01"),
+            ("ROTAVIRUS", "dose 1", "upcoming", "2025-05-01"),  # recommended for every infant since 2022
         },
         id="newborn-2-weeks",
     ),
@@ -86,7 +93,10 @@ CASES = [
             ("HEXA", "booster", "upcoming", "2025-12-10"),
             ("PCV", "booster", "upcoming", "2025-12-10"),
             ("ROR", "dose 1", "upcoming", "2026-01-10"),
-            # MenB booster (12 months) is not listed: its series has dose 2 due.
+            # MenB dose 2 is due, so every missing dose of the series is listed with its
+            # earliest date: the booster at 12 months (at least 6 months after dose 2).
+            ("MENB", "booster", "upcoming", "2026-01-10"),
+            # Rotavirus: too late at 5 months (the series ends before 24 weeks).
         },
         id="baby-5-months-up-to-date",
     ),
@@ -96,8 +106,11 @@ CASES = [
         "2025-06-10",
         {
             # MenB dose 1 (3 months) was never given: overdue since 10/04 + 1 month;
-            # dose 2 must follow it by 2 months, so it waits for dose 1.
+            # dose 2 must follow it by 2 months (counted from today) and the booster dose 2
+            # by 6 months: each is listed with that earliest date.
             ("MENB", "dose 1", "overdue", "2025-04-10"),
+            ("MENB", "dose 2", "upcoming", "2025-08-10"),
+            ("MENB", "booster", "upcoming", "2026-02-10"),
             ("MENACWY", "dose 1", "upcoming", "2025-07-10"),
             ("HEXA", "booster", "upcoming", "2025-12-10"),
             ("PCV", "booster", "upcoming", "2025-12-10"),
@@ -118,6 +131,7 @@ CASES = [
         {
             ("DTCAPOLIO_RAPPEL", "booster", "due", "2024-03-10"),
             ("HPV", "dose 1", "due", "2024-03-10"),
+            ("HPV", "dose 2", "upcoming", "2025-11-01"),  # 5 months after a dose 1 given today
             ("MENACWY", "adolescent dose", "due", "2024-03-10"),
         },
         id="12-year-old",
@@ -142,32 +156,33 @@ CASES = [
     pytest.param("1985-04-20", ADULT_1985, "2030-04-25",
                  {("DTPOLIO", "booster at 45", "due", "2030-04-20")}, id="adult-45"),
     pytest.param("1985-04-20", ADULT_1985, "2031-04-20",
-                 {("DTPOLIO", "booster at 45", "overdue", "2030-04-20")}, id="adult-46"),
+                 {("DTPOLIO", LATE.format(age=45), "overdue", "2030-04-20")}, id="adult-46"),
     pytest.param(
         # Last booster at 20: 25 comes only 5 years later (not more), so it is skipped
         # and 45 is the next fixed age; at 50 it is overdue (pertussis catch-up ended at 40).
         "1975-05-05", doses(("DTPOLIO", "1995-05-05")), "2025-06-01",
-        {("DTPOLIO", "booster at 45", "overdue", "2020-05-05")},
+        {("DTPOLIO", LATE.format(age=45), "overdue", "2020-05-05")},
         id="adult-50-last-booster-at-20",
     ),
     pytest.param(
         "1995-05-05", doses(("ROR", "1996-05-05"), ("ROR", "1996-09-05"), ("DTCAPOLIO_RAPPEL", "2007-05-05")),
         "2025-06-01",
-        {("DTCAPOLIO_RAPPEL", "booster at 25", "overdue", "2020-05-05")},  # pertussis catch-up to 39
+        {("DTCAPOLIO_RAPPEL", LATE.format(age=25), "overdue", "2020-05-05")},  # pertussis catch-up to 39
         id="adult-30-missed-25-with-pertussis",
     ),
     pytest.param(
         "1984-05-05", doses(("ROR", "1985-05-05"), ("ROR", "1985-09-05"), ("DTCAPOLIO_RAPPEL", "1996-05-05")),
         "2025-06-01",
-        {("DTPOLIO", "booster at 25", "overdue", "2009-05-05")},  # 41: past 39, dTPolio catch-up
+        {("DTPOLIO", LATE.format(age=25), "overdue", "2009-05-05")},  # 41: past 39, dTPolio catch-up
         id="adult-41-missed-25-after-pertussis-limit",
     ),
     pytest.param(
         "1955-03-10", [], "2025-11-15",
         {
-            ("DTPOLIO", "booster at 65", "overdue", "2020-03-10"),
+            ("DTPOLIO", LATE.format(age=65), "overdue", "2020-03-10"),
             ("PNEUMO_ADULTE", "single dose", "overdue", "2020-03-10"),
             ("ZONA", "dose 1", "overdue", "2020-03-10"),
+            ("ZONA", "dose 2", "upcoming", "2026-01-15"),  # 2 months after a dose 1 given today
             ("GRIPPE", "yearly dose 2025–2026", "due", "2025-10-01"),
             ("COVID19", "yearly dose 2025–2026", "due", "2025-10-01"),
         },
@@ -176,9 +191,10 @@ CASES = [
     pytest.param(
         "1955-03-10", [], "2025-05-15",
         {
-            ("DTPOLIO", "booster at 65", "overdue", "2020-03-10"),
+            ("DTPOLIO", LATE.format(age=65), "overdue", "2020-03-10"),
             ("PNEUMO_ADULTE", "single dose", "overdue", "2020-03-10"),
             ("ZONA", "dose 1", "overdue", "2020-03-10"),
+            ("ZONA", "dose 2", "upcoming", "2025-07-15"),
             # The 2024–2025 season ended with February; the next one starts 1 October.
             ("GRIPPE", "yearly dose 2025–2026", "upcoming", "2025-10-01"),
             ("COVID19", "yearly dose 2025–2026", "upcoming", "2025-10-01"),
@@ -212,6 +228,7 @@ CASES = [
         "2020-02-29", LEAP_BABY, "2021-02-28",
         {
             ("ROR", "dose 1", "due", "2021-02-28"),
+            ("ROR", "dose 2", "upcoming", "2021-06-29"),  # the series has a due dose: 16 months
             ("MENB", "booster", "due", "2021-02-28"),
             ("MENACWY", "booster", "due", "2021-02-28"),
         },
@@ -221,6 +238,7 @@ CASES = [
         "2020-02-29", LEAP_BABY, "2021-03-01",
         {
             ("ROR", "dose 1", "due", "2021-02-28"),
+            ("ROR", "dose 2", "upcoming", "2021-06-29"),
             ("MENB", "booster", "due", "2021-02-28"),
             ("MENACWY", "booster", "due", "2021-02-28"),
         },
@@ -246,6 +264,7 @@ CASES = [
         # The 65-year booster given at 72: 75 is only 3 years later, so the next is 85.
         "1950-06-01", [*SENIOR_1950, Dose("DTPOLIO", d("2022-06-01"))], "2025-06-15",
         {
+            ("VRS", "single dose", "due", "2025-06-01"),  # RSV from 75 (calendar 2025)
             ("GRIPPE", "yearly dose 2025–2026", "upcoming", "2025-10-01"),
             ("COVID19", "yearly dose 2025–2026", "upcoming", "2025-10-01"),
         },
@@ -256,6 +275,7 @@ CASES = [
         "1950-06-01", [*SENIOR_1950, Dose("DTPOLIO", d("2017-06-01"))], "2025-06-15",
         {
             ("DTPOLIO", "booster at 75", "due", "2025-06-01"),
+            ("VRS", "single dose", "due", "2025-06-01"),
             ("GRIPPE", "yearly dose 2025–2026", "upcoming", "2025-10-01"),
             ("COVID19", "yearly dose 2025–2026", "upcoming", "2025-10-01"),
         },
@@ -266,7 +286,7 @@ CASES = [
         # dTPolio since the pertussis catch-up ended at 40)...
         "1982-03-01", doses(("ROR", "1983-03-01"), ("ROR", "1983-07-01"), ("DTCAPOLIO_RAPPEL", "2000-03-01")),
         "2025-03-15",
-        {("DTPOLIO", "booster at 25", "overdue", "2007-03-01")},
+        {("DTPOLIO", LATE.format(age=25), "overdue", "2007-03-01")},
         id="catch-up-at-43",
     ),
     pytest.param(
@@ -296,14 +316,24 @@ def test_reason_sentence() -> None:
 def test_reasons_say_what_and_since_when() -> None:
     result = {r.rule_id: r for r in reminders(d("1975-05-05"), doses(("DTPOLIO", "1995-05-05")), d("2025-06-01"))}
     assert result["dtp-45"].reason == (
-        "Td-IPV booster at 45 is overdue: it was due from 05/05/2020 (recommended at 25, 45 and "
-        "65 years, then every 10 years); last booster recorded on 05/05/1995."
+        "Td-IPV catch-up booster (booster at 45 missed) is overdue: it was due from 05/05/2020 "
+        "(recommended at 25, 45 and 65 years, then every 10 years); last booster recorded on 05/05/1995; "
+        "given with a Tdap-IPV vaccine: no Td-IPV vaccine is on the market."
     )
+    assert (result["dtp-45"].product, result["dtp-45"].series) == ("DTCAPOLIO_RAPPEL", "dtp-adult")
+    # 25 years old, never vaccinated against HPV: the catch-up from 15 takes 3 doses.
     hpv = [r for r in reminders(d("2000-01-10"), [], d("2025-06-01")) if r.vaccine == "HPV"]
     assert [r.reason for r in hpv] == [
-        "HPV dose 1 is overdue: it was due from 10/01/2011 to 09/01/2015 (recommended at 11–14 "
-        "years); not recorded; catch-up recommended until 09/01/2027."
+        "HPV dose 1 is overdue: it was due from 10/01/2015 (recommended catch-up from 15 to 26 years "
+        "completed: 3 doses at 0, 2 and 6 months); not recorded; catch-up recommended until 09/01/2027.",
+        "HPV dose 2 will be due from 01/07/2025 (recommended catch-up from 15 to 26 years completed: 3 doses "
+        "at 0, 2 and 6 months); at least 1 month after dose 1, which is not recorded yet: counted from 01/06/2025.",
+        "HPV dose 3 will be due from 01/10/2025 (recommended catch-up from 15 to 26 years completed: 3 doses "
+        "at 0, 2 and 6 months); at least 3 months after dose 2, which is not recorded yet: counted from "
+        "01/07/2025.",
     ]
+    assert [r.waits_for for r in hpv] == [None, "hpv-15-1", "hpv-15-2"]
+    assert hpv[0].source.startswith("Calendrier des vaccinations 2025") and "Papillomavirus" in hpv[0].source
 
 
 def test_most_urgent_first() -> None:
@@ -314,19 +344,21 @@ def test_most_urgent_first() -> None:
 
 
 def test_catch_up_limits_drop_rules() -> None:
-    # HPV: catch-up to 26 years completed (before the 27th birthday).
-    assert only({"HPV"}, found("2000-01-10", [], "2027-01-09")) == {("HPV", "dose 1", "overdue", "2011-01-10")}
+    # HPV: catch-up to 26 years completed (before the 27th birthday); doses 2 and 3 could
+    # not be given before it, so they are not listed.
+    assert only({"HPV"}, found("2000-01-10", [], "2027-01-09")) == {("HPV", "dose 1", "overdue", "2015-01-10")}
     assert only({"HPV"}, found("2000-01-10", [], "2027-01-10")) == set()
     # Pertussis at 25: to 39 years completed, then the missed booster is a dTPolio.
     last_at_12 = doses(("DTCAPOLIO_RAPPEL", "1997-01-10"))
     assert only({"DTCAPOLIO_RAPPEL", "DTPOLIO"}, found("1985-01-10", last_at_12, "2025-01-09")) == {
-        ("DTCAPOLIO_RAPPEL", "booster at 25", "overdue", "2010-01-10")}
+        ("DTCAPOLIO_RAPPEL", LATE.format(age=25), "overdue", "2010-01-10")}
     assert only({"DTCAPOLIO_RAPPEL", "DTPOLIO"}, found("1985-01-10", last_at_12, "2025-01-10")) == {
-        ("DTPOLIO", "booster at 25", "overdue", "2010-01-10")}
+        ("DTPOLIO", LATE.format(age=25), "overdue", "2010-01-10")}
 
 
 def test_mmr_catch_up_only_for_people_born_since_1980() -> None:
-    assert only({"ROR"}, found("1980-01-01", [], "2025-06-01")) == {("ROR", "dose 1", "overdue", "1981-01-01")}
+    assert only({"ROR"}, found("1980-01-01", [], "2025-06-01")) == {
+        ("ROR", "dose 1", "overdue", "1981-01-01"), ("ROR", "dose 2", "upcoming", "2025-07-01")}
     assert only({"ROR"}, found("1979-12-31", [], "2025-06-01")) == set()
 
 
@@ -370,11 +402,12 @@ def test_a_new_edition_is_a_data_change() -> None:
     raw["settings"]["upcoming_horizon"] = {"months": 2}
     for rule in raw["rules"]:
         if rule["id"] == "ror-1":
-            rule["due"] = {"months": 11}
+            rule["due"] = rule["valid_from"] = {"months": 11}
     edited = Calendar.from_dict(raw)
     assert found("2025-03-01", [], "2025-03-15", edited) == {
         ("HEXA", "dose 1", "upcoming", "2025-05-01"),
         ("PCV", "dose 1", "upcoming", "2025-05-01"),
+        ("ROTAVIRUS", "dose 1", "upcoming", "2025-05-01"),
     }
     assert ("ROR", "dose 1", "due", "2026-02-01") in found("2025-03-01", [], "2026-02-10", edited)
 

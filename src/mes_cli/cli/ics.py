@@ -1,8 +1,10 @@
 """Reminders as an iCalendar file (RFC 5545) a person imports into their calendar.
 
 Written by hand: all-day events, CRLF line ends, text escaped, lines folded at
-75 octets. Each event's UID is stable (profile, vaccine, dose, date), so
-importing an updated file replaces events instead of duplicating them.
+75 octets. Each event's UID is stable (profile, rule, date), so importing an
+updated file replaces events instead of duplicating them. An event's description
+is the reminder's sentence, then the calendar text it comes from. The reminders
+may lie years ahead (`--horizon 10y`, `mes vaccins next --ics`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ def _fold(line: str) -> bytes:
     return b"\r\n ".join(out) + b"\r\n"
 
 
+def _description(reminder) -> str:
+    source = getattr(reminder, "source", "")
+    return f"{reminder.reason}\n{source}" if source else reminder.reason
+
+
 def reminders_calendar(reminders, profile_id: str, now: dt.datetime | None = None) -> bytes:
     stamp = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
@@ -44,7 +51,7 @@ def reminders_calendar(reminders, profile_id: str, now: dt.datetime | None = Non
             f"DTSTART;VALUE=DATE:{start:%Y%m%d}",
             f"DTEND;VALUE=DATE:{start + dt.timedelta(days=1):%Y%m%d}",
             f"SUMMARY:{_escape(f'Vaccin : {reminder.vaccine_name} ({reminder.dose})')}",
-            f"DESCRIPTION:{_escape(reminder.reason)}",
+            f"DESCRIPTION:{_escape(_description(reminder))}",
             "TRANSP:TRANSPARENT",
             "END:VEVENT",
         ]

@@ -1,4 +1,10 @@
-"""`mes vaccins …`: the vaccination booklet, the vaccine catalogue and reminders (also as an iCalendar file)."""
+"""`mes vaccins …`: the vaccination booklet, the vaccine catalogue, reminders (any horizon, also as an
+iCalendar file) and each vaccination's next dose however far ahead.
+
+The server sends the reminders of its default 12-month horizon and every series' next dose;
+``--horizon`` is applied here from the two (``vaccination.within``), so the API needs no
+horizon parameter and an older server still answers.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ vaccins_app = typer.Typer(help="Your vaccination booklet and its reminders (offi
 
 BOOKLET_COLUMNS = ["id", "date", "vaccine", "vaccine_name", "dose", "lot", "performer"]
 REMINDER_COLUMNS = ["status", "vaccine_name", "dose", "due_from", "due_until", "reason"]
+NEXT_COLUMNS = ["due_from", "status", "vaccine_name", "dose", "reason"]
 
 
 def _app(ctx: typer.Context) -> AppContext:
@@ -81,23 +88,54 @@ def catalogue(
 def reminders(
     ctx: typer.Context,
     at: Annotated[Optional[str], typer.Option("--at", help="Compute at this date (default: today)")] = None,
+    horizon: Annotated[Optional[str], typer.Option(
+        "--horizon", metavar="DURATION",
+        help="List the doses coming within this time: 10y, 18m, 6w, 30d or 1y6m [default: 12m]")] = None,
     ics: Annotated[Optional[Path], typer.Option("--ics", help="Also write the reminders to an iCalendar FILE")]
     = None,
     fmt: FormatOpt = None,
 ) -> None:
     """What is overdue, due now and coming next, from the official calendar."""
+    from ..domain import vaccination
+    from ..domain.dates import parse_date
+
+    ahead = vaccination.parse_horizon(horizon) if horizon is not None else None  # a typo fails before any call
+    app = _app(ctx)
+    when = parse_date(at, "at", allow_future=True).isoformat() if at else None
+    result = app.client.reminders(app.profile(), when)
+    listed = result.reminders if ahead is None else vaccination.within(result.reminders, result.next, result.at, ahead)
+    app.say(_("Reminders at {at:%d/%m/%Y} — {calendar}").format(at=result.at, calendar=result.calendar))
+    if ics is not None:
+        _write_ics(app, ics, listed, result.profile_id)
+    app.emit(listed, fmt, columns=REMINDER_COLUMNS)
+
+
+@vaccins_app.command("next")
+def next_(
+    ctx: typer.Context,
+    at: Annotated[Optional[str], typer.Option("--at", help="Compute at this date (default: today)")] = None,
+    ics: Annotated[Optional[Path], typer.Option("--ics", help="Also write these dates to an iCalendar FILE")]
+    = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """For every vaccination, the date of its next recommended dose, however far ahead."""
     from ..domain.dates import parse_date
 
     app = _app(ctx)
     when = parse_date(at, "at", allow_future=True).isoformat() if at else None
     result = app.client.reminders(app.profile(), when)
-    app.say(_("Reminders at {at:%d/%m/%Y} — {calendar}").format(at=result.at, calendar=result.calendar))
+    app.say(_("Next dose of each vaccination at {at:%d/%m/%Y} — {calendar}").format(at=result.at,
+                                                                                     calendar=result.calendar))
     if ics is not None:
-        from .ics import reminders_calendar
+        _write_ics(app, ics, result.next, result.profile_id)
+    app.emit(result.next, fmt, columns=NEXT_COLUMNS)
 
-        ics.write_bytes(reminders_calendar(result.reminders, result.profile_id))
-        app.say(_("✓ {n} reminder(s) written to {path}").format(n=len(result.reminders), path=ics))
-    app.emit(result.reminders, fmt, columns=REMINDER_COLUMNS)
+
+def _write_ics(app: AppContext, path: Path, listed, profile_id: str) -> None:
+    from .ics import reminders_calendar
+
+    path.write_bytes(reminders_calendar(listed, profile_id))
+    app.say(_("✓ {n} reminder(s) written to {path}").format(n=len(listed), path=path))
 
 
 def register(root: typer.Typer) -> None:

@@ -353,6 +353,13 @@ class DocumentView(Struct):
     sha256: str
     hidden: bool
     created_at: dt.datetime
+    # Documents of the health system (HL7 CDA R2): their format, LOINC type code, confidentiality
+    # code (N, R, V) and version; None for a person's own files.
+    format: Literal["cda"] | None = None
+    type_code: str | None = None
+    type_label: str | None = None
+    confidentiality: str | None = None
+    version: int | None = None
 
 
 class UploadResult(Struct):
@@ -363,6 +370,33 @@ class UploadResult(Struct):
 class DocumentPage(Struct):
     documents: list[DocumentView]
     next_cursor: str | None
+
+
+FilingStatus = Literal["created", "replaced", "deleted", "unchanged", "outdated", "absent"]
+
+
+class FiledDocument(Struct):
+    """What became of one health document: created; replaced (a new version, ``previous_id`` kept in
+    the history); deleted (a deletion request; ``document`` is what it removed); unchanged (the same
+    bytes were there); outdated (an older version than the one shown, kept in the history); absent
+    (a deletion request for a document that is not there)."""
+
+    status: FilingStatus
+    title: str
+    document: DocumentView | None = None
+    previous_id: str | None = None
+
+
+class FiledDocuments(Struct):
+    documents: list[FiledDocument]
+
+
+class CdaDetails(Struct):
+    """A CDA document's parsed header, and every version of its set (newest first)."""
+
+    document: DocumentView
+    header: dict
+    versions: list[DocumentView]
 
 
 class DocumentPatch(Base):
@@ -512,6 +546,11 @@ class VaccinationList(Struct):
 
 
 class ReminderView(Struct):
+    """One dose to give. ``due_from`` is the earliest date it is recommended (its age, or a minimum
+    interval after the previous dose: then ``waits_for`` names the rule of that previous dose when it
+    is not recorded yet); ``series`` groups the doses of one vaccination; ``source`` quotes the
+    calendar text the rule comes from; ``product`` is the vaccine actually given when it differs."""
+
     vaccine: str
     vaccine_name: str
     dose: str
@@ -520,13 +559,23 @@ class ReminderView(Struct):
     due_until: dt.date | None
     reason: str
     rule_id: str
+    series: str = ""
+    source: str = ""
+    waits_for: str | None = None
+    catch_up_until: dt.date | None = None
+    product: str | None = None
+    product_name: str | None = None
 
 
 class ReminderList(Struct):
+    """``reminders``: overdue, due, and coming within 12 months (every missing dose of a series that
+    has a due one). ``next``: each series' next recommended dose, however far ahead."""
+
     profile_id: str
     at: dt.date
     calendar: str
     reminders: list[ReminderView]
+    next: list[ReminderView] = []
 
 
 class JobResult(Struct):

@@ -12,20 +12,26 @@ Public API::
     find_vaccine(query) -> Vaccine            # code, name or brand; error with suggestions
     search_vaccines(query) -> list[Vaccine]   # substring over codes, names, brands, diseases
     calendar(edition="2025") -> Calendar      # .source, .edition, .rules
-    reminders(birth_date, doses, at, calendar=None) -> list[Reminder]
+    reminders(birth_date, doses, at, calendar=None, horizon=None) -> list[Reminder]
+    next_doses(birth_date, doses, at, calendar=None) -> list[Reminder]   # every series' next dose
+    parse_horizon("10y") -> Age; within(reminders, next, at, horizon)    # other horizons
     validate_dose_date(d, birth_date, today) -> date
 """
 
 from __future__ import annotations
 
 from mes_cli.domain.vaccination.catalogue import Vaccine, catalogue, find_vaccine, search_vaccines
-from mes_cli.domain.vaccination.model import DOSE_KINDS, STATUSES, Dose, Reminder
-from mes_cli.domain.vaccination.reminders import reminders
+from mes_cli.domain.vaccination.ages import Age
+from mes_cli.domain.vaccination.horizon import parse_horizon, within
+from mes_cli.domain.vaccination.model import DOSE_KINDS, RECORDED_BY, STATUSES, Dose, Reminder
+from mes_cli.domain.vaccination.reminders import next_doses, reminders
 from mes_cli.domain.vaccination.schedule import Calendar, Rule, calendar, editions
 from mes_cli.domain.vaccination.validation import validate_dose_date
 
 __all__ = [
     "DOSE_KINDS",
+    "RECORDED_BY",
+    "Age",
     "STATUSES",
     "Calendar",
     "Dose",
@@ -36,7 +42,10 @@ __all__ = [
     "catalogue",
     "editions",
     "find_vaccine",
+    "next_doses",
+    "parse_horizon",
     "reminders",
     "search_vaccines",
     "validate_dose_date",
+    "within",
 ]

@@ -19,15 +19,21 @@ figure comes from the track's data:
   interval runs out, before the fixed age.  (With 20-year steps and the 5-year rule
   this cannot happen in the 2025 edition; it is kept so a new edition stays data.)
 - A fixed age with a ``catch_up_ends`` (pertussis at 25: to 39 years completed) is
-  caught up with its ``after_catch_up`` vaccine (dTPolio) once that age has passed.
+  caught up with its ``after_catch_up`` vaccine (dTPolio) once that age has passed, and
+  the reminder says why the vaccine differs from the fixed age's own.
+- An overdue fixed-age booster is named as the catch-up it is (the track's ``late``
+  wording: "catch-up booster (booster at 25 missed)"), not as the booster of an age the
+  person passed long ago.  A booster due in years is still returned: the caller decides
+  how far ahead to list (``mes vaccins next`` shows it, reminders keep 12 months).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 from mes_cli.domain.vaccination.ages import Age, dmy
+from mes_cli.domain.vaccination.catalogue import vaccine_by_code
 from mes_cli.domain.vaccination.model import Reminder
 from mes_cli.domain.vaccination.schedule import BoosterTrack, Rule
 from mes_cli.domain.vaccination.situation import Situation
@@ -38,7 +44,7 @@ _OLDEST = 130  # years: fixed ages are not generated beyond
 
 
 def track_reminders(track: BoosterTrack, rules: list[Rule], situation: Situation) -> list[Reminder]:
-    """At most one reminder for the track: the next booster, if due or coming soon."""
+    """The track's next booster (one reminder at most), however far ahead it is."""
     birth, at = situation.birth, situation.at
     boosters = situation.doses_counting_for(track.counts)
     last = boosters[-1].date if boosters else None
@@ -47,23 +53,31 @@ def track_reminders(track: BoosterTrack, rules: list[Rule], situation: Situation
     nxt = next(following, None)
     if nxt is None:
         return []
+    details = [_("last booster recorded on {date}").format(date=dmy(last))] if last else []
+    catch_up_until = None
     if nxt[2] <= at:
         age, rule, due_from = max(
             (m for m in _milestones(rules, birth) if nxt[2] <= m[2] <= at), key=lambda m: m[2]
         )
         vaccine = rule.vaccine
-        if rule.catch_up_ends and at >= rule.catch_up_ends.after(birth):
-            if not rule.after_catch_up:
-                return []
-            vaccine = rule.after_catch_up
+        if rule.catch_up_ends:
+            ended = rule.catch_up_ends.after(birth)
+            if at >= ended:
+                if not rule.after_catch_up:
+                    return []
+                vaccine = rule.after_catch_up
+                details.append(_("{vaccine} rather than the {usual} of this booster: {why} (over since {date})").format(
+                    vaccine=_label(vaccine), usual=_label(rule.vaccine),
+                    why=_(rule.after_catch_up_why) if rule.after_catch_up_why else "", date=dmy(ended)))
+            else:
+                catch_up_until = ended - timedelta(days=1)
     else:
         age, rule, due_from = nxt
         vaccine = rule.vaccine
         gap = _max_gap(track, birth, due_from)
         if last is not None and gap is not None and gap.after(last) < due_from:
             due_from = gap.after(last)
-    details = [_("last booster recorded on {date}").format(date=dmy(last))] if last else []
-    reminder = situation.reminder(
+    return [situation.reminder(
         rule,
         vaccine,
         rule.dose,
@@ -73,8 +87,15 @@ def track_reminders(track: BoosterTrack, rules: list[Rule], situation: Situation
         details,
         missing=None if last else _("no booster recorded"),
         dose_fields={"age": age.years},
-    )
-    return [reminder] if reminder else []
+        late_dose=track.late_dose,
+        catch_up_until=catch_up_until,
+    )]
+
+
+def _label(code: str) -> str:
+    """A vaccine's short label in the current language (for sentences)."""
+    known = vaccine_by_code(code)
+    return _(known.label) if known else code
 
 
 def _milestones(rules: list[Rule], birth: date) -> Iterator[tuple[Age, Rule, date]]:

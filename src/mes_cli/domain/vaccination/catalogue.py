@@ -22,6 +22,7 @@ from mes_cli.domain.vaccination._resources import read_json
 from ...i18n import _
 
 _CODE = re.compile(r"[A-Z][A-Z0-9_]*")
+_ATC = re.compile(r"J07[A-Z]{2}(\d\d)?")  # vaccines: J07, then a 4th-level group, then the substance
 _MAX_SUGGESTIONS = 5
 
 
@@ -31,7 +32,9 @@ class Vaccine:
 
     ``name`` is the French name, ``label`` a short English one for reminder sentences,
     ``counts_as`` the codes a dose of this vaccine also satisfies (a hexavalent dose is a
-    DTCaPolio dose too).
+    DTCaPolio dose too).  ``atc`` is its WHO ATC code when known (the FHIR export codes
+    doses with it); ``substitute`` the vaccine given instead when this valence set is no
+    longer marketed on its own (dTPolio: Revaxis withdrawn in 2024, a dTcaPolio is given).
     """
 
     code: str
@@ -40,6 +43,8 @@ class Vaccine:
     aliases: tuple[str, ...]
     label: str = ""
     counts_as: tuple[str, ...] = ()
+    atc: str = ""
+    substitute: str = ""
 
 
 def catalogue() -> list[Vaccine]:
@@ -174,6 +179,8 @@ def _load() -> _Catalogue:
             if target not in by_code:
                 raise ValueError(f"vaccines.json: {v.code} counts as unknown code {target}")
             counting[target].add(v.code)
+        if v.substitute and v.substitute not in by_code:
+            raise ValueError(f"vaccines.json: {v.code} has an unknown substitute {v.substitute}")
     haystacks = tuple(
         (v, fold(" | ".join((v.code, v.name, v.label, *v.aliases, *v.diseases)))) for v in vaccines
     )
@@ -193,6 +200,8 @@ def _vaccine(raw: dict) -> Vaccine:
             raise ValueError(f"vaccines.json: {code} has no {name}")
     if not raw.get("diseases"):
         raise ValueError(f"vaccines.json: {code} lists no disease")
+    if raw.get("atc") and not _ATC.fullmatch(raw["atc"]):
+        raise ValueError(f"vaccines.json: {code} has a malformed ATC code {raw['atc']!r}")
     return Vaccine(
         code=code,
         name=raw["name"],
@@ -200,4 +209,6 @@ def _vaccine(raw: dict) -> Vaccine:
         aliases=tuple(raw.get("aliases", ())),
         label=raw["label"],
         counts_as=tuple(raw.get("counts_as", ())),
+        atc=raw.get("atc", ""),
+        substitute=raw.get("substitute", ""),
     )

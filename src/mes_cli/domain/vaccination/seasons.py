@@ -25,14 +25,17 @@ from ...i18n import _
 
 
 def seasonal_reminders(rules: list[Rule], situation: Situation) -> list[Reminder]:
-    """Reminders for the seasons around ``at`` (last year's, this year's, next year's)."""
+    """The first season not covered and not over: the current one, else the next one to
+    which the person is eligible (the 65th birthday may be years ahead)."""
     found: list[Reminder] = []
     for rule in rules:
-        for year in (situation.at.year - 1, situation.at.year, situation.at.year + 1):
+        first = max(situation.at.year - 1, rule.due.after(situation.birth).year - 1)
+        for year in range(first, first + 3):
             reminder = _season(rule, situation, year)
             if reminder is not None:
                 found.append(reminder)
-    return found
+                break
+    return found[:1]
 
 
 def _season(rule: Rule, situation: Situation, year: int) -> Reminder | None:

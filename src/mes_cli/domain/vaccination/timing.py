@@ -1,8 +1,10 @@
-"""When a dose that is not recorded is overdue, due, upcoming, or not worth listing yet.
+"""When a dose that is not recorded is overdue, due or upcoming.
 
 One function for every kind of rule, so that "due" means the same thing everywhere:
 
-- ``upcoming``: ``due_from`` is after ``at`` but within the horizon (12 months [ours]);
+- ``upcoming``: ``due_from`` is after ``at`` (how far ahead is listed is the horizon's
+  business: ``reminders`` keeps the next 12 months [ours] by default, ``next_doses``
+  everything);
 - ``due``: ``at`` is on or after ``due_from`` and, when the calendar gives a window end,
   on or before ``due_until``; without a window end, for ``overdue_after`` (1 month
   [ours]) after ``due_from``;
@@ -17,9 +19,9 @@ from datetime import date
 from mes_cli.domain.vaccination.schedule import Settings
 
 
-def status_of(at: date, due_from: date, due_until: date | None, settings: Settings) -> str | None:
-    """The status of a dose not (yet) given, or None when it is beyond the horizon."""
+def status_of(at: date, due_from: date, due_until: date | None, settings: Settings) -> str:
+    """The status on ``at`` of a dose not (yet) given."""
     if at < due_from:
-        return "upcoming" if due_from <= settings.upcoming_horizon.after(at) else None
+        return "upcoming"
     end = due_until if due_until is not None else settings.overdue_after.after(due_from)
     return "due" if at <= end else "overdue"

@@ -1,14 +1,41 @@
-"""The medical profile as a FHIR R4 Bundle (type "collection").
+"""The medical profile as a FHIR R4 Bundle (type "collection") that passes R4's own invariants.
 
-Patient carries the INS-NIR identifier (urn:oid:1.2.250.1.213.1.4.8, FR Core);
-every other resource refers to it. Coded values use LOINC for measures and UCUM
-for units; free-text names stay in ``code.text`` since the profile records what
-the person typed, not a terminology code.
+What each resource carries, and why:
+
+- **Patient**: the INS-NIR identifier as the French FHIR Core profile (hl7.fhir.fr.core,
+  FRCorePatientINSProfile) defines it: ``use`` official, ``type`` INS-NIR from
+  ``fr-core-cs-v2-0203``, ``system`` urn:oid:1.2.250.1.213.1.4.8.  ``gender`` comes from
+  the NIR's first digit (1 male, 2 female).  No ``meta.profile`` is claimed: the INS
+  profile also requires an identity-reliability extension (identity validated through the
+  INSi teleservice), the birthplace's INSEE code and the list of birth first names, which
+  Mon espace santé's registry does not give this server; a profile is only claimed where
+  the resource really conforms.
+- **AllergyIntolerance**: ``clinicalStatus`` active and ``verificationStatus`` unconfirmed
+  (the person declared it; no clinician confirmed it), as ait-1 requires; a ``reaction``
+  only when the person described one (its ``manifestation`` is that description, never the
+  substance); a severity given without a reaction goes in a note, since a reaction needs
+  a manifestation.
+- **Condition**: ``clinicalStatus`` active or resolved (con-3, con-4), category
+  problem-list-item.
+- **Observation**: measures with LOINC codes and UCUM units (vital signs); the blood group
+  as LOINC 882-1 "ABO and Rh group" with its SNOMED CT finding.
+- **Immunization**: ``status`` completed, ``vaccineCode`` with the catalogue code and, where
+  known, the WHO ATC code (the booklet records no brand, so no CIS code can be given),
+  ``occurrenceDateTime``, ``lotNumber``, ``performer`` (a contained Practitioner, or Organization
+  for a pharmacy or a centre, with the name only: the booklet records no RPPS);
+  ``primarySource`` false with ``reportOrigin`` "record" for a dose the person copied from
+  their booklet, true for one recorded by a professional (``recorded_by``).
+- Every resource has a generated narrative (``text``, dom-6), plain XHTML.
+
+Free-text names stay in ``code.text``: the profile records what the person typed, not a
+terminology code.  tests/server/test_fhir_invariants.py evaluates every R4 invariant of
+every resource of the export with a FHIRPath engine.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import uuid
 
@@ -16,14 +43,27 @@ from ..context import ServerContext
 from .common import person_by_id
 
 INS_NIR = "urn:oid:1.2.250.1.213.1.4.8"
-LOINC, UCUM = "http://loinc.org", "http://unitsofmeasure.org"
+FR_CORE_IDENTIFIER_TYPE = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
+LOINC, UCUM, SNOMED = "http://loinc.org", "http://unitsofmeasure.org", "http://snomed.info/sct"
+ATC = "http://www.whocc.no/atc"
 VACCINE_SYSTEM = "urn:mes-cli:vaccine"
+TERMINOLOGY = "http://terminology.hl7.org/CodeSystem/"
+XHTML = "http://www.w3.org/1999/xhtml"
 MEASURES = {
     "weight": ("29463-7", "Body weight", "kg"),
     "height": ("8302-2", "Body height", "cm"),
 }
 BP_PANEL, SYSTOLIC, DIASTOLIC = ("85354-9", "Blood pressure panel"), ("8480-6", "Systolic blood pressure"), \
     ("8462-4", "Diastolic blood pressure")
+BLOOD_GROUP = ("882-1", "ABO and Rh group [Type] in Blood")
+# SNOMED CT findings of the IPS value set "ABO and Rh group" (lab-blood-abo-rh-grp-uv-ips).
+BLOOD_GROUPS = {
+    "A+": ("278149003", "Blood group A Rh(D) positive"), "A-": ("278152006", "Blood group A Rh(D) negative"),
+    "B+": ("278150003", "Blood group B Rh(D) positive"), "B-": ("278153001", "Blood group B Rh(D) negative"),
+    "AB+": ("278151004", "Blood group AB Rh(D) positive"), "AB-": ("278154007", "Blood group AB Rh(D) negative"),
+    "O+": ("278147001", "Blood group O Rh(D) positive"), "O-": ("278148006", "Blood group O Rh(D) negative"),
+}
+GENDERS = {"1": "male", "2": "female"}  # the NIR's first digit (sexe); anything else is "unknown"
 
 
 def _urn() -> str:
@@ -38,11 +78,29 @@ def _concept(code: str, display: str, system: str = LOINC) -> dict:
     return {"coding": [{"system": system, "code": code, "display": display}], "text": display}
 
 
+def _status(codesystem: str, code: str) -> dict:
+    return {"coding": [{"system": TERMINOLOGY + codesystem, "code": code}]}
+
+
+def _narrative(*lines: str) -> dict:
+    """A generated narrative: one paragraph per non-empty line, escaped (dom-6, txt-1, txt-2)."""
+    body = "".join(f"<p>{html.escape(line, quote=False)}</p>" for line in lines if line)
+    return {"status": "generated", "div": f'<div xmlns="{XHTML}">{body}</div>'}
+
+
 def _patient(person) -> dict:
+    name = f"{person['first_name']} {person['last_name']}"
     return {
         "resourceType": "Patient",
-        "identifier": [{"system": INS_NIR, "value": person["nir"]}],
-        "name": [{"family": person["last_name"], "given": [person["first_name"]]}],
+        "text": _narrative(name, person["birth_date"]),
+        "identifier": [{
+            "use": "official",
+            "type": {"coding": [{"system": FR_CORE_IDENTIFIER_TYPE, "code": "INS-NIR", "display": "NIR définitif"}]},
+            "system": INS_NIR,
+            "value": person["nir"],
+        }],
+        "name": [{"use": "official", "family": person["last_name"], "given": [person["first_name"]]}],
+        "gender": GENDERS.get(person["nir"][:1], "unknown"),
         "birthDate": person["birth_date"],
     }
 
@@ -51,8 +109,9 @@ def _condition(fields: dict, subject: dict) -> dict:
     status = "active" if fields.get("ongoing", True) else "resolved"
     resource = {
         "resourceType": "Condition",
-        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                       "code": status}]},
+        "text": _narrative(fields["name"], fields.get("since", "")),
+        "clinicalStatus": _status("condition-clinical", status),
+        "category": [_status("condition-category", "problem-list-item")],
         "code": {"text": fields["name"]},
         "subject": subject,
     }
@@ -67,6 +126,7 @@ def _medication(fields: dict, subject: dict, today: dt.date) -> dict:
     end = fields.get("end_date")
     resource = {
         "resourceType": "MedicationStatement",
+        "text": _narrative(fields["name"], fields.get("dosage", "")),
         "status": "completed" if end and end < today.isoformat() else "active",
         "medicationCodeableConcept": {"text": fields["name"]},
         "subject": subject,
@@ -76,59 +136,135 @@ def _medication(fields: dict, subject: dict, today: dt.date) -> dict:
         resource["effectivePeriod"] = period
     if fields.get("dosage"):
         resource["dosage"] = [{"text": fields["dosage"]}]
+    if fields.get("comment"):
+        resource["note"] = [{"text": fields["comment"]}]
     return resource
 
 
 def _allergy(fields: dict, patient: dict) -> dict:
-    resource = {"resourceType": "AllergyIntolerance", "code": {"text": fields["substance"]}, "patient": patient}
-    if fields.get("reaction") or fields.get("severity"):
-        reaction = {"manifestation": [{"text": fields.get("reaction") or fields["substance"]}]}
+    resource = {
+        "resourceType": "AllergyIntolerance",
+        "text": _narrative(fields["substance"], fields.get("reaction", "")),
+        "clinicalStatus": _status("allergyintolerance-clinical", "active"),
+        "verificationStatus": _status("allergyintolerance-verification", "unconfirmed"),
+        "code": {"text": fields["substance"]},
+        "patient": patient,
+    }
+    notes = []
+    if fields.get("reaction"):
+        reaction = {"manifestation": [{"text": fields["reaction"]}]}
         if fields.get("severity"):
             reaction["severity"] = fields["severity"]
         resource["reaction"] = [reaction]
+    elif fields.get("severity"):
+        notes.append(f"Sévérité déclarée : {_SEVERITY_FR[fields['severity']]}")
+    if fields.get("comment"):
+        notes.append(fields["comment"])
+    if notes:
+        resource["note"] = [{"text": text} for text in notes]
     return resource
+
+
+_SEVERITY_FR = {"mild": "légère", "moderate": "modérée", "severe": "sévère"}
 
 
 def _family(fields: dict, patient: dict) -> dict:
-    return {"resourceType": "FamilyMemberHistory", "status": "completed", "patient": patient,
-            "relationship": {"text": fields["relative"]}, "condition": [{"code": {"text": fields["condition"]}}]}
+    resource = {"resourceType": "FamilyMemberHistory",
+                "text": _narrative(f"{fields['relative']} : {fields['condition']}"),
+                "status": "completed", "patient": patient,
+                "relationship": {"text": fields["relative"]}, "condition": [{"code": {"text": fields["condition"]}}]}
+    if fields.get("comment"):
+        resource["note"] = [{"text": fields["comment"]}]
+    return resource
 
 
 def _observation(fields: dict, subject: dict) -> dict:
-    resource = {"resourceType": "Observation", "status": "final", "subject": subject,
-                "effectiveDateTime": fields["date"],
-                "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                          "code": "vital-signs"}]}]}
     if fields["kind"] == "blood_pressure":
-        resource["code"] = _concept(*BP_PANEL)
-        resource["component"] = [
+        code = _concept(*BP_PANEL)
+        value = {"component": [
             {"code": _concept(*SYSTOLIC), "valueQuantity": _quantity(fields["systolic"], "mm[Hg]")},
             {"code": _concept(*DIASTOLIC), "valueQuantity": _quantity(fields["diastolic"], "mm[Hg]")},
-        ]
+        ]}
+        shown = f"{BP_PANEL[1]}: {fields['systolic']}/{fields['diastolic']} mm[Hg]"
     else:
-        code, display, unit = MEASURES[fields["kind"]]
-        resource["code"] = _concept(code, display)
-        resource["valueQuantity"] = _quantity(fields["value"], unit)
+        loinc, display, unit = MEASURES[fields["kind"]]
+        code = _concept(loinc, display)
+        value = {"valueQuantity": _quantity(fields["value"], unit)}
+        shown = f"{display}: {fields['value']} {unit}"
+    resource = {"resourceType": "Observation", "text": _narrative(shown, fields["date"]), "status": "final",
+                "category": [_status("observation-category", "vital-signs")], "code": code, "subject": subject,
+                "effectiveDateTime": fields["date"], **value}
+    if fields.get("comment"):
+        resource["note"] = [{"text": fields["comment"]}]
     return resource
 
 
-def _immunization(row, vaccine_name: str, patient: dict) -> dict:
+def _blood_group(group: str, subject: dict) -> dict:
+    code, display = BLOOD_GROUPS[group]
+    return {
+        "resourceType": "Observation",
+        "text": _narrative(f"{BLOOD_GROUP[1]}: {group}"),
+        "status": "final",
+        "category": [_status("observation-category", "laboratory")],
+        "code": _concept(*BLOOD_GROUP),
+        "subject": subject,
+        "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": code, "display": display}], "text": group},
+    }
+
+
+def _immunization(row, vaccine, patient: dict) -> dict:
+    """``vaccine``: the catalogue entry (None for a code no longer in the catalogue)."""
+    name = vaccine.name if vaccine else row["vaccine"]
+    coding = [{"system": VACCINE_SYSTEM, "code": row["vaccine"], "display": name}]
+    if vaccine and vaccine.atc:
+        coding.append({"system": ATC, "code": vaccine.atc})
+    professional = _recorded_by(row) == "professional"
     resource = {
         "resourceType": "Immunization",
+        "text": _narrative(f"{name} — {row['date']}", row["lot"] or "", row["performer"] or ""),
         "status": "completed",
-        "vaccineCode": {"coding": [{"system": VACCINE_SYSTEM, "code": row["vaccine"], "display": vaccine_name}],
-                        "text": vaccine_name},
+        "vaccineCode": {"coding": coding, "text": name},
         "patient": patient,
         "occurrenceDateTime": row["date"],
+        "primarySource": professional,
     }
+    if not professional:
+        resource["reportOrigin"] = {"coding": [{"system": TERMINOLOGY + "immunization-origin", "code": "record",
+                                                "display": "Written Record"}]}
     if row["lot"]:
         resource["lotNumber"] = row["lot"]
     if row["performer"]:
-        resource["performer"] = [{"actor": {"display": row["performer"]}}]
+        resource["contained"] = [_performer(row["performer"])]
+        resource["performer"] = [{"actor": {"reference": "#performer", "display": row["performer"]}}]
     return resource
 
 
+# Names that say the performer is a place rather than a person (the booklet keeps a free-text name).
+_ORGANISATION_WORDS = ("pharmacie", "centre", "hôpital", "hopital", "clinique", "cabinet", "laboratoire", "pmi",
+                       "chu", "ch ", "ehpad", "maison de santé", "service")
+
+
+def _performer(name: str) -> dict:
+    """The performer as a contained resource: a reference with only a display makes R4's ref-1
+    evaluate to empty (not true), which a validator counts as a failure."""
+    if any(word in f"{name.casefold()} " for word in _ORGANISATION_WORDS):
+        return {"resourceType": "Organization", "id": "performer", "name": name}
+    return {"resourceType": "Practitioner", "id": "performer", "name": [{"text": name}]}
+
+
+def _recorded_by(row) -> str:
+    """Who wrote the dose in the booklet: the person unless the row says a professional did."""
+    try:
+        return row["recorded_by"] or "person"
+    except (KeyError, IndexError):
+        return "person"
+
+
 def bundle(ctx: ServerContext, profile_id: str, vaccine_name=lambda code: code) -> dict:
+    """The profile of ``profile_id`` as a Bundle; ``vaccine_name`` is kept for callers that pass it
+    (the catalogue now gives names and ATC codes directly)."""
+    from ...domain.vaccination.catalogue import vaccine_by_code
+
     person = person_by_id(ctx, profile_id)
     patient_urn = _urn()
     subject = {"reference": patient_urn}
@@ -145,8 +281,11 @@ def bundle(ctx: ServerContext, profile_id: str, vaccine_name=lambda code: code) 
             "measures": lambda: _observation(fields, subject),
         }[row["section"]]
         resources.append((_urn(), build()))
+    fact = ctx.store.one("SELECT value FROM profile_facts WHERE profile_id = ? AND key = 'blood_group'", (profile_id,))
+    if fact and fact["value"] in BLOOD_GROUPS:
+        resources.append((_urn(), _blood_group(fact["value"], subject)))
     for row in ctx.store.all("SELECT * FROM vaccinations WHERE profile_id = ? ORDER BY date, id", (profile_id,)):
-        resources.append((_urn(), _immunization(row, vaccine_name(row["vaccine"]), subject)))
+        resources.append((_urn(), _immunization(row, vaccine_by_code(row["vaccine"]), subject)))
     return {
         "resourceType": "Bundle",
         "type": "collection",

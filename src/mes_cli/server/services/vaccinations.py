@@ -82,15 +82,25 @@ def _doses(ctx: ServerContext, profile_id: str) -> list:
     return [vaccination.Dose(r["vaccine"], dt.date.fromisoformat(r["date"]), r["dose"]) for r in rows]
 
 
+def _reminder_view(r: vaccination.Reminder) -> m.ReminderView:
+    return m.ReminderView(vaccine=r.vaccine, vaccine_name=r.vaccine_name, dose=r.dose, status=r.status,
+                          due_from=r.due_from, due_until=r.due_until, reason=r.reason, rule_id=r.rule_id,
+                          series=r.series, source=r.source, waits_for=r.waits_for, catch_up_until=r.catch_up_until,
+                          product=r.product, product_name=r.product_name)
+
+
 def reminders(ctx: ServerContext, profile_id: str, at: str | None = None) -> m.ReminderList:
+    """The reminders at ``at`` (default: the server's today) with the default 12-month horizon, and
+    every series' next dose however far: a client builds any other horizon from the two
+    (``vaccination.within``), so the API needs no horizon parameter."""
     today = ctx.clock.today()
     when = parse_date(at, "at", today=today, allow_future=True) if at else today
     calendar = vaccination.calendar()
-    found = vaccination.reminders(_birth(ctx, profile_id), _doses(ctx, profile_id), when, calendar)
+    birth, doses = _birth(ctx, profile_id), _doses(ctx, profile_id)
+    found = vaccination.reminders(birth, doses, when, calendar)
+    coming = vaccination.next_doses(birth, doses, when, calendar)
     return m.ReminderList(profile_id=profile_id, at=when, calendar=f"{calendar.source} (édition {calendar.edition})",
-                          reminders=[m.ReminderView(vaccine=r.vaccine, vaccine_name=r.vaccine_name, dose=r.dose,
-                                                    status=r.status, due_from=r.due_from, due_until=r.due_until,
-                                                    reason=r.reason, rule_id=r.rule_id) for r in found])
+                          reminders=[_reminder_view(r) for r in found], next=[_reminder_view(r) for r in coming])
 
 
 def _readers(ctx: ServerContext, profile_id: str) -> list[str]:
