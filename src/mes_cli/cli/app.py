@@ -86,7 +86,7 @@ def root(
 
 def _register() -> None:
     from . import (account, api_cmd, auth, children, completion, config_cmd, demo, docs, examples, messages,
-                   profile, server, smoke, vaccins)
+                   portability, profile, server, smoke, vaccins)
 
     account.register(app)
     docs.register(app)
@@ -94,6 +94,7 @@ def _register() -> None:
     vaccins.register(app)
     children.register(app)
     messages.register(app)
+    portability.register(app)
     server.register(app)
     demo.register(app)
     smoke.register(app)
