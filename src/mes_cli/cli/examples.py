@@ -101,6 +101,21 @@ EXAMPLES: dict[str, list[str]] = {
         "mes docs download d_3f2a9c1b7e4d5a60",
         "mes docs download d_3f2a9c1b7e4d5a60 -o ~/Documents/ --force",
         "mes docs download d_3f2a9c1b7e4d5a60 -o - | lp",
+        "mes docs download d_3f2a9c1b7e4d5a60 --pdf -o compte-rendu.pdf   # the PDF a level-1 CDA wraps",
+    ],
+    "docs import": [
+        "mes docs import export-dmp.zip --dry-run",
+        "mes docs import /media/cdrom/IHE_XDM.ZIP",
+        "mes --for Léa docs import carnet-léa.zip --format json",
+    ],
+    # -- data portability (root commands) ---------------------------------------------------------
+    "export": [
+        "mes export mon-espace-sante.zip",
+        "mes --for Léa export espace-léa.zip --force --format json",
+    ],
+    "import": [
+        "mes import mon-espace-sante.zip --dry-run",
+        "mes --api-url https://mes.example.org import mon-espace-sante.zip --format json",
     ],
     "docs hide": ["mes docs hide d_3f2a9c1b7e4d5a60 d_81b0c2d4e6f80a1b"],
     "docs unhide": ["mes docs unhide d_3f2a9c1b7e4d5a60"],
@@ -146,7 +161,9 @@ EXAMPLES: dict[str, list[str]] = {
     "vaccins reminders": [
         "mes vaccins reminders",
         "mes vaccins reminders --at 01/09/2025 --ics rappels.ics",
+        "mes vaccins reminders --horizon 10y --format json",
     ],
+    "vaccins next": ["mes vaccins next", "mes --for Léa vaccins next --ics prochaines-doses.ics"],
     # -- children ---------------------------------------------------------------------------------
     "children": ["mes children list"],
     "children list": ["mes children list"],
@@ -205,9 +222,15 @@ EXAMPLES: dict[str, list[str]] = {
     "server pro start": [
         "mes server pro start --rpps 10101234567 --to 285037505612306 --subject 'Vos résultats' "
         "--body 'Bonjour, vos résultats sont arrivés.' --attach résultats.pdf",
+        "mes server pro start --rpps 10101234567 --to 285037505612306 --subject 'Compte rendu' "
+        "--body 'Ci-joint.' --attach IHE_XDM.ZIP",
     ],
     "server pro write": ["mes server pro write c_7d6c5b4a39281706 --rpps 10101234567 --body 'Bien reçu.'"],
     "server pro close": ["mes server pro close c_7d6c5b4a39281706 --rpps 10101234567"],
+    "server pro send-doc": [
+        "mes server pro send-doc IHE_XDM.ZIP --rpps 10101234567 --to 285037505612306",
+        "mes server pro send-doc compte-rendu.xml --rpps 10101234567 --to 285037505612306 --format json",
+    ],
     "server pro docs": ["mes server pro docs --rpps 10101234567 --of 285037505612306 --format json"],
     "server pro read-doc": [
         "mes server pro read-doc d_3f2a9c1b7e4d5a60 --rpps 10101234567 --of 285037505612306 -o copie.pdf",
