@@ -79,6 +79,13 @@ def test_every_ans_example_imports_for_its_patient_or_is_refused_for_the_right_r
     assert outcomes["BIO-CR-BIO_2024.01_Microbiologie_V2_Delete"]["status"] == "deleted"
     listed = {d["type_code"] for d in mes.ok("docs", "list", "--all")}
     assert "11502-2" in listed  # the TSH report stays; the microbiology one was deleted with its versions
+    # The two vaccination examples fill the booklet: the history's four administrations but the BCG of
+    # "1975" (no day, and before the birth), the note's one repeating a dose of the history.
+    booklet = mes.ok("vaccins", "list")
+    assert sorted((d["date"], d["product_code"], d["lot"]) for d in booklet) == [
+        ("2009-09-28", "68747507", "4456668"), ("2009-09-28", "68747507", "4456672"),
+        ("2021-04-09", "61920725", "357904636")]
+    assert {d["recorded_by"] for d in booklet} == {"professional"}
     again = {item["archive"].rsplit("/", 1)[-1][:-4]: item["status"]
              for item in mes("docs", "import", *[str(p) for p in ans_archives()]).json}
     for name, item in outcomes.items():

@@ -177,3 +177,62 @@ def test_an_xdm_archive_attached_to_a_message_files_each_document(mes, tmp_path)
     refused = mes("server", "pro", "start", "--rpps", DOCTOR, "--to", p["nir"], "--subject", "x", "--body", "x",
                   "--attach", str(_write(tmp_path, "plain.zip", not_xdm.getvalue())))
     assert refused.exit_code == 6 and "XDM_NO_METADATA" in refused.stderr
+
+
+def _vaccination_history(p, version: int = 1, lot: str = "357904636", atc: str | None = None) -> bytes:
+    """The ANS vaccination history made out for ``p``: another version, another lot, another ATC code."""
+    cda = retarget_cda(cda_of(archive("VAC_2023")), p)
+    if version != 1:
+        cda = cda.replace(b'<versionNumber value="1" />', f'<versionNumber value="{version}" />'.encode())
+        cda = cda.replace(b'<id root="1.2.250.1.213.1.1.1.37.2023.1.1"/>',
+                          f'<id root="1.2.250.1.213.1.1.1.37.2023.1.{version}"/>'.encode())
+    cda = cda.replace(b"357904636", lot.encode())
+    if atc:
+        cda = cda.replace(b'code="J07AM"', f'code="{atc}"'.encode())
+    return cda
+
+
+def test_a_vaccination_history_fills_the_booklet_and_a_new_version_replaces_its_doses(mes, tmp_path):
+    _directory(mes)
+    p = active_person(mes)
+    (filed,) = mes.ok("server", "pro", "send-doc", str(_write(tmp_path, "vac.xml", _vaccination_history(p))),
+                      "--rpps", DOCTOR, "--to", p["nir"])
+    assert filed["vaccinations"] == 3, filed  # the BCG of "1975" gives no day: reported, left out
+    assert any("1975" in note for note in filed["notes"])
+    booklet = mes.ok("vaccins", "list")
+    assert len(booklet) == 3 and {d["recorded_by"] for d in booklet} == {"professional"}
+    assert {d["product_code"] for d in booklet} == {"68747507", "61920725"}
+    assert {d["dose_rank"] for d in booklet} == {1, 2} and {d["lot"] for d in booklet} >= {"4456668", "357904636"}
+    assert all(d["document_id"] == filed["document"]["id"] and d["vaccine_name"] for d in booklet)
+    refused = mes("vaccins", "remove", booklet[0]["id"])
+    assert refused.exit_code == 4 and "NOT_DELETABLE" in refused.stderr
+    note = _write(tmp_path, "note.zip", retarget_archive(archive("VAC-NOTE"), p))
+    (repeated,) = mes.ok("server", "pro", "send-doc", str(note), "--rpps", DOCTOR, "--to", p["nir"])
+    assert repeated["status"] == "created" and repeated["vaccinations"] == 0, "the note repeats a dose already there"
+    (again,) = mes.ok("server", "pro", "send-doc", str(tmp_path / "vac.xml"), "--rpps", DOCTOR, "--to", p["nir"])
+    assert again["status"] == "unchanged" and len(mes.ok("vaccins", "list")) == 3
+    (newer,) = mes.ok("server", "pro", "send-doc", str(_write(tmp_path, "vac2.xml", _vaccination_history(
+        p, version=2, lot="LOT-CORRIGE"))), "--rpps", DOCTOR, "--to", p["nir"])
+    assert newer["status"] == "replaced" and newer["previous_id"] == filed["document"]["id"]
+    lots = {d["lot"] for d in mes.ok("vaccins", "list")}
+    assert "LOT-CORRIGE" in lots and "357904636" not in lots
+    fhir = mes.ok("profile", "export", "--format", "fhir")
+    codes = [c for e in fhir["entry"] if e["resource"]["resourceType"] == "Immunization"
+             for c in e["resource"]["vaccineCode"]["coding"]]
+    assert {"system": "urn:oid:1.2.250.1.213.2.3.1", "code": "61920725"} in [
+        {"system": c["system"], "code": c["code"]} for c in codes]
+
+
+def test_a_dose_of_a_vaccine_the_catalogue_knows_counts_for_reminders(mes, tmp_path):
+    from mes_cli.demo_data import card_serial_for
+    from mes_cli.domain.nir import make_nir
+
+    nir = make_nir(2, 1990, 5, "75", "120", 7)
+    p = active_person(mes, nir=nir, birth_date="1990-05-12", card_serial=card_serial_for(nir))
+    before = [r for r in mes.ok("vaccins", "next") if r["vaccine"] == "ROR"]
+    as_mmr = retarget_archive(archive("VAC-NOTE"), p, edit=lambda cda: cda.replace(b'code="J07AM"', b'code="J07BD52"'))
+    mes.ok("docs", "import", str(_write(tmp_path, "ror.zip", as_mmr)))
+    recorded = [d for d in mes.ok("vaccins", "list") if d["vaccine"] == "ROR"]
+    assert len(recorded) == 1 and recorded[0]["recorded_by"] == "professional"
+    after = [r for r in mes.ok("vaccins", "next") if r["vaccine"] == "ROR"]
+    assert before != after, "the recorded MMR dose moves the next MMR dose"

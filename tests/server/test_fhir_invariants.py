@@ -365,3 +365,22 @@ def test_a_childs_profile_passes_too(api):
     menc = next(r for r in _resources(bundle) if r["resourceType"] == "Immunization"
                 and r["vaccineCode"]["coding"][0]["code"] == "MENC")
     assert menc["vaccineCode"]["coding"][1] == {"system": "http://www.whocc.no/atc", "code": "J07AH07"}
+
+
+def test_doses_recorded_by_a_professional_pass_too_with_their_cis_code(api):
+    """A vaccination history filed into the space: products the catalogue does not know are coded
+    with their CIS code alone, and primarySource says a professional recorded them."""
+    from support.health_docs import archive, cda_of, retarget_cda
+
+    p = api.active_person(birth_date="1975-04-12")
+    filed = api.ok(api.request("POST", "/v1/profiles/me/documents/import", token=p["token"],
+                               content=retarget_cda(cda_of(archive("VAC_2023")), p),
+                               headers={"Content-Type": "application/octet-stream"}), 201)
+    assert filed["vaccinations"] == 3
+    bundle = _export(api, p)
+    assert broken_invariants(bundle) == []
+    immunizations = [r for r in _resources(bundle) if r["resourceType"] == "Immunization"]
+    assert len(immunizations) == 3 and all(r["primarySource"] is True for r in immunizations)
+    for resource in immunizations:
+        assert broken_invariants(resource) == [], resource
+        assert [c["system"] for c in resource["vaccineCode"]["coding"]] == ["urn:oid:1.2.250.1.213.2.3.1"]

@@ -44,11 +44,11 @@ def _set_slot(metadata: str, slot: str, value: str) -> str:
     return pattern.sub(lambda match: match.group(1) + value + match.group(2), metadata)
 
 
-def retarget_archive(zip_bytes: bytes, person: dict) -> bytes:
-    """The archive with its document and its metadata made out for ``person``."""
+def retarget_archive(zip_bytes: bytes, person: dict, edit=lambda cda: cda) -> bytes:
+    """The archive with its document (changed by ``edit``) and its metadata made out for ``person``."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(zip_bytes)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        document = retarget_cda(cda_of(zip_bytes), person)
+        document = edit(retarget_cda(cda_of(zip_bytes), person))
         for info in source.infolist():
             data = source.read(info.filename)
             if info.filename.upper().endswith("DOC0001.XML"):

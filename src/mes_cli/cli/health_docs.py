@@ -39,8 +39,8 @@ def import_(
     profile = app.profile()
     items = []
     for archive in archives:
-        items += import_archive(app.client, profile, archive, dry_run=dry_run,
-                                on_item=lambda item: app.say(_line(item)))
+        items += import_archive(app.client, profile, archive, dry_run=dry_run, on_item=lambda item: say_filed(
+            app, _line(item), item.vaccinations, item.notes))
     failed = [i for i in items if i.status == "failed"]
     counts = {status: sum(1 for i in items if i.status == status) for status in _FILED}
     if dry_run:
@@ -60,6 +60,15 @@ def _line(item) -> str:
         return f"✗ {where}: {item.error} [{item.error_code}]"
     target = f" → {item.document_id}" if item.document_id else ""
     return f"✓ {where}{target} « {item.title} » ({_(_FILED[item.status])})"
+
+
+def say_filed(app: AppContext, line: str, vaccinations: int, notes: list[str]) -> None:
+    """A filed document's line, the doses it added to the booklet, and what was left out of it."""
+    if vaccinations:
+        line += " " + _("— {n} vaccination(s) added to the booklet").format(n=vaccinations)
+    app.say(line)
+    for note in notes:
+        app.say(f"  ! {note}")
 
 
 def show_cda(app: AppContext, profile: str, meta, fmt: str | None) -> None:

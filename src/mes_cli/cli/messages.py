@@ -163,9 +163,11 @@ def save_attachment(
         if exc.code != "NOT_CDA" or exc.details.get("field") != "attachment":
             raise
     else:
+        from .health_docs import say_filed
+
         for item in filed.documents:
             target = f" → {item.document.id}" if item.document else ""
-            app.say(f"✓ « {item.title} »{target} ({item.status})")
+            say_filed(app, f"✓ « {item.title} »{target} ({item.status})", item.vaccinations, item.notes)
         app.emit(filed.documents, fmt, columns=["status", "title", "document.id", "document.category",
                                                  "document.document_date", "previous_id"])
         return

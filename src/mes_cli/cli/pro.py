@@ -91,12 +91,15 @@ def send_doc(
 ) -> None:
     """Send documents to a person's space as a professional's software does: the patient in each
     document must be that person; a new version replaces the previous one; an XDM deletion request removes it."""
+    from .health_docs import say_filed
+
     app = _app(ctx, admin_token)
     filed = []
     for path in files:
         for item in app.client.pro_send_documents(rpps, to, path).documents:
             target = f" → {item.document.id}" if item.document else ""
-            app.say(f"✓ {path.name}: « {item.title} »{target} ({item.status})")
+            say_filed(app, f"✓ {path.name}: « {item.title} »{target} ({item.status})", item.vaccinations,
+                      item.notes)
             filed.append(item)
     app.emit(filed, fmt, columns=["status", "title", "document.id", "document.category", "document.type_code",
                                   "document.document_date", "previous_id"])

@@ -21,7 +21,7 @@ from .options import FormatOpt
 vaccins_app = typer.Typer(help="Your vaccination booklet and its reminders (official French calendar).",
                           no_args_is_help=True)
 
-BOOKLET_COLUMNS = ["id", "date", "vaccine", "vaccine_name", "dose", "lot", "performer"]
+BOOKLET_COLUMNS = ["id", "date", "vaccine", "vaccine_name", "dose", "lot", "performer", "recorded_by"]
 REMINDER_COLUMNS = ["status", "vaccine_name", "dose", "due_from", "due_until", "reason"]
 NEXT_COLUMNS = ["due_from", "status", "vaccine_name", "dose", "reason"]
 

@@ -11,7 +11,7 @@ date and category its metadata gives. Both are keyed by content, so a re-run fil
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -34,6 +34,8 @@ class ImportItem:
     # pending → created | replaced | deleted | unchanged | outdated | absent | valid (dry run) | failed
     status: str = "pending"
     document_id: str | None = None
+    vaccinations: int = 0  # doses the document added to the booklet
+    notes: list[str] = field(default_factory=list)  # what was read but left out
     error_code: str | None = None
     error: str | None = None
 
@@ -43,8 +45,8 @@ class ImportItem:
     def result(self) -> dict:
         return {"archive": str(self.archive), "path": self.path, "status": self.status,
                 "document_id": self.document_id, "title": self.title, "category": self.category,
-                "type_code": self.type_code, "date": self.date, "size": self.size, "error_code": self.error_code,
-                "error": self.error}
+                "type_code": self.type_code, "date": self.date, "size": self.size, "vaccinations": self.vaccinations,
+                "notes": self.notes, "error_code": self.error_code, "error": self.error}
 
 
 def _describe(item: ImportItem, entry, data: bytes) -> bool:
@@ -68,7 +70,7 @@ def _file(client, profile: str, item: ImportItem, data: bytes, is_cda: bool) -> 
     sha256 = hashlib.sha256(data).hexdigest()
     if is_cda:
         filed = client.import_health_document(profile, data, sha256=sha256, deletion=item.deletion)
-        item.status = filed.status
+        item.status, item.vaccinations, item.notes = filed.status, filed.vaccinations, filed.notes
         if filed.document is not None:
             item.document_id, item.title, item.category = filed.document.id, filed.document.title, \
                 filed.document.category

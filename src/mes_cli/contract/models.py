@@ -385,6 +385,8 @@ class FiledDocument(Struct):
     title: str
     document: DocumentView | None = None
     previous_id: str | None = None
+    vaccinations: int = 0  # doses its immunization entries added to the booklet
+    notes: list[str] = []  # what was read but left out (an administration dated before birth…)
 
 
 class FiledDocuments(Struct):
@@ -538,6 +540,13 @@ class VaccinationView(Struct):
     lot: str | None
     performer: str | None
     created_at: dt.datetime
+    # A dose read from a professional's document: linked to it, with its rank and the product as the
+    # document names it (``vaccine`` is "" when the catalogue does not know that product).
+    recorded_by: Literal["person", "professional"] = "person"
+    document_id: str | None = None
+    dose_rank: int | None = None
+    product_code: str | None = None
+    product_name: str | None = None
 
 
 class VaccinationList(Struct):

@@ -185,6 +185,7 @@ class CdaDocument:
     embedded: Embedded | None
     template_ids: tuple[str, ...]
     structured: bool = False
+    immunizations: tuple[Any, ...] = ()  # immunizations.Immunization: the vaccinations it records
 
     @property
     def document_date(self) -> date | None:
@@ -225,6 +226,7 @@ class CdaDocument:
             "embedded_size": len(embedded.data) if embedded else None,
             "embedded_reference": embedded.reference if embedded else None,
             "section_titles": [section.title for section in self.sections if section.title],
+            "immunizations": [immunization.as_dict() for immunization in self.immunizations],
         }
 
 
@@ -351,6 +353,8 @@ def parse_cda(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> CdaDocument:
             "This CDA document cannot be filed: it has no usable {missing}."
         ).format(missing=", ".join(missing)), missing=missing)
     assert patient_role is not None  # for the type checker: checked just above
+    from .immunizations import read_immunizations  # it reads elements with this module's helpers
+
     body = _child(document, "component")
     structured = _child(body, "structuredBody")
     return CdaDocument(
@@ -372,6 +376,7 @@ def parse_cda(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> CdaDocument:
         embedded=_embedded(_child(body, "nonXMLBody")),
         template_ids=tuple(filter(None, (_instance_id(t) for t in _children(document, "templateId")))),
         structured=structured is not None,
+        immunizations=read_immunizations(document),
     )
 
 

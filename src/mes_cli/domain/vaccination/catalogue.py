@@ -57,6 +57,16 @@ def vaccine_by_code(code: str) -> Vaccine | None:
     return _load().by_code.get(code)
 
 
+def vaccine_for_atc(atc: str | None) -> Vaccine | None:
+    """The one vaccine of the catalogue with exactly this ATC code (a substance, 7 characters), or
+    None: a group code (J07AM, every tetanus vaccine) or a code several entries share (J07CA02, the
+    infant and the booster dTcaPolio) says too little to choose one, and a dose is never guessed."""
+    if not atc or len(atc) != 7:
+        return None
+    matches = [vaccine for vaccine in _load().vaccines if vaccine.atc == atc]
+    return matches[0] if len(matches) == 1 else None
+
+
 def counting_for(code: str) -> frozenset[str]:
     """Codes whose doses count for a rule about ``code``: itself and what counts as it."""
     return _load().counting.get(code, frozenset({code}))

@@ -47,6 +47,7 @@ FR_CORE_IDENTIFIER_TYPE = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-
 LOINC, UCUM, SNOMED = "http://loinc.org", "http://unitsofmeasure.org", "http://snomed.info/sct"
 ATC = "http://www.whocc.no/atc"
 VACCINE_SYSTEM = "urn:mes-cli:vaccine"
+CIS = "urn:oid:1.2.250.1.213.2.3.1"  # Code Identifiant de Spécialité (base de données publique des médicaments)
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem/"
 XHTML = "http://www.w3.org/1999/xhtml"
 MEASURES = {
@@ -214,11 +215,13 @@ def _blood_group(group: str, subject: dict) -> dict:
 
 def _immunization(row, vaccine, patient: dict) -> dict:
     """``vaccine``: the catalogue entry (None for a code no longer in the catalogue)."""
-    name = vaccine.name if vaccine else row["vaccine"]
-    coding = [{"system": VACCINE_SYSTEM, "code": row["vaccine"], "display": name}]
+    name = vaccine.name if vaccine else (row["product_name"] or row["product_code"] or row["vaccine"])
+    coding = [{"system": VACCINE_SYSTEM, "code": row["vaccine"], "display": name}] if row["vaccine"] else []
     if vaccine and vaccine.atc:
         coding.append({"system": ATC, "code": vaccine.atc})
-    professional = _recorded_by(row) == "professional"
+    if row["product_code"]:  # the product as a professional's document named it (CIS code)
+        coding.append({"system": CIS, "code": row["product_code"], "display": row["product_name"] or name})
+    professional = row["recorded_by"] == "professional"
     resource = {
         "resourceType": "Immunization",
         "text": _narrative(f"{name} — {row['date']}", row["lot"] or "", row["performer"] or ""),
@@ -252,12 +255,6 @@ def _performer(name: str) -> dict:
     return {"resourceType": "Practitioner", "id": "performer", "name": [{"text": name}]}
 
 
-def _recorded_by(row) -> str:
-    """Who wrote the dose in the booklet: the person unless the row says a professional did."""
-    try:
-        return row["recorded_by"] or "person"
-    except (KeyError, IndexError):
-        return "person"
 
 
 def bundle(ctx: ServerContext, profile_id: str, vaccine_name=lambda code: code) -> dict:

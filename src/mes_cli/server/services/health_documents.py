@@ -12,7 +12,10 @@ so the same rules hold:
 - a new version (same setId and a higher versionNumber, or a relatedDocument RPLC naming the
   document shown) takes the place of the previous one in listings; the previous one stays, named
   by ``superseded_by``, and the versions are listed with the document (``details``);
-- a deletion request (the XDM entry's action, domain/xdm/metadata.py) removes every version.
+- a deletion request (the XDM entry's action, domain/xdm/metadata.py) removes every version;
+- the vaccinations a document records (its immunization entries) go into the booklet, marked as
+  recorded by a professional and linked to the document: a new version replaces them, a deletion
+  removes them, the person cannot remove them (services/vaccinations.py).
 
 A submission is checked whole before anything is stored, and filed in one transaction: a refused
 document refuses the archive it came in (the sender's software sends it again, corrected).
@@ -20,20 +23,21 @@ document refuses the archive it came in (the sender's software sends it again, c
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO, Iterator
 
 from ...contract import models as m
 from ...contract.errors import MesError
-from ...domain import filing
+from ...domain import filing, vaccination
 from ...domain.filing import is_cda_entry
 from ...i18n import _
 from ..clock import to_iso
 from ..context import ServerContext
 from ..store.blobs import StagedBlob, too_large
-from . import documents
+from . import documents, vaccinations
 from .common import person_by_id
 
 if TYPE_CHECKING:
@@ -61,6 +65,8 @@ class Prepared:
     filing: filing.Filing
     cda: "CdaDocument | None" = None
     deletion: bool = False
+    doses: list = field(default_factory=list)  # vaccination.RecordedDose, for the booklet
+    notes: list[str] = field(default_factory=list)  # administrations read but left out, and why
 
 
 # --- reading and checking ------------------------------------------------------------------
@@ -102,12 +108,13 @@ def check_patient(cda: "CdaDocument", person) -> None:
             {"field": "patient", "document_ins": ins.extension, "profile_nir": person["nir"]})
 
 
-def _prepare_cda(staged: StagedBlob, person, deletion: bool = False) -> Prepared:
+def _prepare_cda(staged: StagedBlob, person, today: dt.date, deletion: bool = False) -> Prepared:
     from ...domain.cda import parse_cda
 
     cda = parse_cda(staged.temp.read_bytes())
     check_patient(cda, person)
-    return Prepared(staged, filing.of_cda(cda), cda, deletion)
+    doses, notes = vaccination.doses_from(cda.immunizations, dt.date.fromisoformat(person["birth_date"]), today)
+    return Prepared(staged, filing.of_cda(cda), cda, deletion, doses, notes)
 
 
 def _stage_bytes(ctx: ServerContext, data: bytes, health: bool) -> StagedBlob:
@@ -125,7 +132,7 @@ def _prepare_entry(ctx: ServerContext, archive, document, person) -> Prepared:
         if is_cda:
             if staged.media_type != CDA_MEDIA:
                 raise MesError("NOT_CDA", _("The archive declares this document as XML, but it is not."))
-            return _prepare_cda(staged, person, entry.is_deletion)
+            return _prepare_cda(staged, person, ctx.clock.today(), entry.is_deletion)
         return Prepared(staged, filing.of_xds_entry(entry), None, entry.is_deletion)
     except BaseException:
         ctx.blobs.discard(staged)
@@ -161,7 +168,7 @@ def prepare(ctx: ServerContext, staged: StagedBlob, person) -> list[Prepared]:
         raise MesError("NOT_CDA", _("This is not an HL7 CDA document nor an IHE XDM archive; a person's own files "
                                     "go through `mes docs upload`."), {"field": "content"})
     try:
-        return [_prepare_cda(staged, person)]
+        return [_prepare_cda(staged, person, ctx.clock.today())]
     except BaseException:
         ctx.blobs.discard(staged)
         raise
@@ -210,6 +217,7 @@ def _delete(ctx: ServerContext, conn, profile_id: str, item: Prepared, sender: S
     for row in rows:
         conn.execute("DELETE FROM documents WHERE seq = ?", (row["seq"],))
         released.append(row["sha256"])
+    vaccinations.forget_documents(ctx, [row["id"] for row in rows])
     _record(ctx, profile_id, sender, "delete_document", current["id"], current["title"])
     return m.FiledDocument(status="deleted", title=current["title"], document=documents.view(current))
 
@@ -239,10 +247,14 @@ def _file_one(ctx: ServerContext, conn, profile_id: str, item: Prepared, sender:
                                     item.staged.size, now, columns)
     if status == "replaced":
         conn.execute("UPDATE documents SET superseded_by = ? WHERE seq = ?", (document_id, current["seq"]))
+        vaccinations.forget_documents(ctx, [current["id"]])
+    added = vaccinations.record_from_document(ctx, profile_id, document_id, item.doses) \
+        if status != "outdated" else 0
     action = {"created": "add_document", "replaced": "replace_document", "outdated": "add_document"}[status]
     _record(ctx, profile_id, sender, action, document_id, meta.title)
     return m.FiledDocument(status=status, title=meta.title, document=documents.get(ctx, profile_id, document_id),
-                           previous_id=current["id"] if current is not None else None)
+                           previous_id=current["id"] if current is not None else None, vaccinations=added,
+                           notes=item.notes if status != "outdated" else [])
 
 
 def _record(ctx: ServerContext, profile_id: str, sender: Sender, action: str, document_id: str,
@@ -303,7 +315,7 @@ def import_for_person(ctx: ServerContext, profile_id: str, stream: BinaryIO, len
         raise MesError("NOT_CDA", _("This is not an HL7 CDA document; a person's own files go through "
                                     "`mes docs upload`."), {"field": "content"})
     try:
-        item = _prepare_cda(staged, person_by_id(ctx, profile_id), deletion)
+        item = _prepare_cda(staged, person_by_id(ctx, profile_id), ctx.clock.today(), deletion)
     except BaseException:
         ctx.blobs.discard(staged)
         raise

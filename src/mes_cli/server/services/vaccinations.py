@@ -40,11 +40,15 @@ def vaccine_name(code: str) -> str:
 
 
 def _view(row) -> m.VaccinationView:
-    vaccine = vaccination.find_vaccine(row["vaccine"])
-    return m.VaccinationView(id=row["id"], profile_id=row["profile_id"], vaccine=vaccine.code, vaccine_name=vaccine.name,
-                             diseases=list(vaccine.diseases), date=dt.date.fromisoformat(row["date"]),
-                             dose=row["dose"], lot=row["lot"], performer=row["performer"],
-                             created_at=from_iso(row["created_at"]))
+    vaccine = vaccination.vaccine_by_code(row["vaccine"]) if row["vaccine"] else None
+    name = vaccine.name if vaccine else (row["product_name"] or row["product_code"] or row["vaccine"])
+    return m.VaccinationView(id=row["id"], profile_id=row["profile_id"], vaccine=vaccine.code if vaccine else "",
+                             vaccine_name=name, diseases=list(vaccine.diseases) if vaccine else [],
+                             date=dt.date.fromisoformat(row["date"]), dose=row["dose"], lot=row["lot"],
+                             performer=row["performer"], created_at=from_iso(row["created_at"]),
+                             recorded_by=row["recorded_by"], document_id=row["document_id"],
+                             dose_rank=row["dose_rank"], product_code=row["product_code"],
+                             product_name=row["product_name"])
 
 
 def _birth(ctx: ServerContext, profile_id: str) -> dt.date:
@@ -70,16 +74,53 @@ def add(ctx: ServerContext, profile_id: str, entry: m.VaccinationIn) -> m.Vaccin
 
 
 def remove(ctx: ServerContext, profile_id: str, vaccination_id: str) -> None:
-    cursor = ctx.store.run("DELETE FROM vaccinations WHERE profile_id = ? AND id = ?", (profile_id, vaccination_id))
-    if cursor.rowcount == 0:
+    row = ctx.store.one("SELECT recorded_by, document_id FROM vaccinations WHERE profile_id = ? AND id = ?",
+                        (profile_id, vaccination_id))
+    if row is None:
         raise MesError("NOT_FOUND", _("No vaccination {id!r} in this booklet; see `mes vaccins list`.").format(
             id=vaccination_id))
+    if row["recorded_by"] == "professional":
+        raise MesError("NOT_DELETABLE", _("This vaccination was recorded by a health professional (document "
+                                          "{document}): it cannot be removed from the booklet, as documents added "
+                                          "by a professional cannot be deleted.").format(
+            document=row["document_id"]), {"document_id": row["document_id"]})
+    ctx.store.run("DELETE FROM vaccinations WHERE profile_id = ? AND id = ?", (profile_id, vaccination_id))
+
+
+def record_from_document(ctx: ServerContext, profile_id: str, document_id: str, doses) -> int:
+    """Adds the doses a professional's document records (``vaccination.RecordedDose``), inside the
+    caller's transaction; a dose the booklet already has from another document (the same product,
+    day and lot: a vaccination note and the history that repeats it) is not added twice."""
+    added, now = 0, to_iso(ctx.clock.now())
+    for dose in doses:
+        twin = ctx.store.one("SELECT 1 FROM vaccinations WHERE profile_id = ? AND recorded_by = 'professional'"
+                             " AND vaccine = ? AND COALESCE(product_code, '') = ? AND date = ?"
+                             " AND COALESCE(lot, '') = ?", (profile_id, dose.vaccine, dose.product_code or "",
+                                                            dose.date.isoformat(), dose.lot or ""))
+        if twin is not None:
+            continue
+        ctx.store.run("INSERT INTO vaccinations(id, profile_id, vaccine, date, dose, lot, performer, created_at,"
+                      " recorded_by, document_id, dose_rank, product_code, product_name)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'professional', ?, ?, ?, ?)",
+                      (new_id("v"), profile_id, dose.vaccine, dose.date.isoformat(), dose.dose, dose.lot,
+                       (dose.performer or "")[:100] or None, now, document_id, dose.dose_rank, dose.product_code,
+                       dose.product_name))
+        added += 1
+    return added
+
+
+def forget_documents(ctx: ServerContext, document_ids: list[str]) -> None:
+    """The doses of documents replaced by a new version or deleted (inside the caller's transaction)."""
+    for document_id in document_ids:
+        ctx.store.run("DELETE FROM vaccinations WHERE document_id = ?", (document_id,))
 
 
 def _doses(ctx: ServerContext, profile_id: str) -> list:
-    rows = ctx.store.all("SELECT vaccine, date, dose FROM vaccinations WHERE profile_id = ? ORDER BY date",
-                         (profile_id,))
-    return [vaccination.Dose(r["vaccine"], dt.date.fromisoformat(r["date"]), r["dose"]) for r in rows]
+    """The doses reminders count: those of a vaccine the catalogue knows (not a product kept as given)."""
+    rows = ctx.store.all("SELECT vaccine, date, dose, recorded_by FROM vaccinations WHERE profile_id = ?"
+                         " AND vaccine <> '' ORDER BY date", (profile_id,))
+    return [vaccination.Dose(r["vaccine"], dt.date.fromisoformat(r["date"]), r["dose"], r["recorded_by"])
+            for r in rows]
 
 
 def _reminder_view(r: vaccination.Reminder) -> m.ReminderView:

@@ -305,4 +305,15 @@ MIGRATIONS: list[str] = [
     ALTER TABLE documents ADD COLUMN header TEXT;
     CREATE INDEX documents_by_set ON documents(profile_id, set_id)
     """,
+    # Doses recorded by a professional: read from a document's immunization entries, linked to it
+    # (a new version of the document replaces them, its deletion removes them), not removable by the
+    # person; the product as the document gives it when the catalogue does not know it.
+    """
+    ALTER TABLE vaccinations ADD COLUMN recorded_by TEXT NOT NULL DEFAULT 'person';
+    ALTER TABLE vaccinations ADD COLUMN document_id TEXT;
+    ALTER TABLE vaccinations ADD COLUMN dose_rank INTEGER;
+    ALTER TABLE vaccinations ADD COLUMN product_code TEXT;
+    ALTER TABLE vaccinations ADD COLUMN product_name TEXT;
+    CREATE INDEX vaccinations_by_document ON vaccinations(document_id)
+    """,
 ]
