@@ -29,14 +29,14 @@ def _directory(mes: Mes) -> None:
 
 def _fill(mes: Mes, tmp_path) -> dict:
     """A person's space with a bit of everything: an own PDF (hidden from professionals), a professional's
-    CDA in two versions, profile entries of each kind, a blood group, a section not concerned, vaccinations
+    CDA in two versions, a vaccination history (its doses recorded by a professional), profile entries of each kind, a blood group, a section not concerned, vaccinations
     and a professional's message with an attachment."""
     _directory(mes)
     p = active_person(mes)
     scan = files.write(tmp_path / "in", "ordonnance.pdf", files.pdf("ordonnance du Dr Dubois"))
     (own,) = mes.ok("docs", "upload", str(scan), "--title", "Mon ordonnance", "--category", "ORD_SOIN")
     mes.ok("docs", "hide", own["document_id"])
-    for name in ("Microbiologie_V1", "Microbiologie_V2"):
+    for name in ("Microbiologie_V1", "Microbiologie_V2", "VAC_2023"):  # the last records 3 vaccinations
         zipped = files.write(tmp_path / "in", f"{name}.zip", retarget_archive(archive(name), p))
         mes.ok("server", "pro", "send-doc", str(zipped), "--rpps", DOCTOR, "--to", p["nir"])
     mes.ok("profile", "add", "disease", "--name", "Asthme", "--since", "12/03/2019")
@@ -74,7 +74,8 @@ def _profile(mes: Mes) -> tuple:
 
 
 def _vaccinations(mes: Mes) -> list:
-    return sorted((v["vaccine"], v["date"], v["dose"], v["lot"], v["performer"]) for v in mes.ok("vaccins", "list"))
+    return sorted((v["vaccine"], v["date"], v["dose"], v["lot"], v["performer"], v["recorded_by"], v["product_code"])
+                  for v in mes.ok("vaccins", "list"))
 
 
 def _export(mes: Mes, target, *extra: str):
@@ -88,7 +89,7 @@ def test_a_space_exported_and_imported_on_another_server_comes_back_whole(mes, t
     target = out / "mon-espace.zip"
     done = _export(mes, target)
     assert done.exit_code == 0, done
-    assert done.json["documents"] == 2 and done.json["earlier_versions"] == 1 and done.json["conversations"] == 1
+    assert done.json["documents"] == 3 and done.json["earlier_versions"] == 1 and done.json["conversations"] == 1
     assert stat.S_IMODE(target.stat().st_mode) == 0o600 and os.listdir(out) == ["mon-espace.zip"]
 
     # The archive is IHE XDM: every document passes the reader's size and hash checks and names the INS.
@@ -100,13 +101,14 @@ def test_a_space_exported_and_imported_on_another_server_comes_back_whole(mes, t
         assert xdm.readme and xdm.index and xdm.submissions[0].patient_id.startswith(p["nir"])
         names = set(xdm.zip.names())
     assert {"FHIR/bundle.json", "MES/space.json", "MES/messages.json"} <= names
-    assert len(entries) == 3 and all(e.patient == (p["nir"], INS_NIR) for e in entries.values())
+    assert len(entries) == 4 and all(e.patient == (p["nir"], INS_NIR) for e in entries.values())
     pdf, *cdas = sorted(entries.values(), key=lambda e: e.mime_type)
     assert pdf.mime_type == "application/pdf" and pdf.type_code.code == "DOCPAT02" and pdf.class_code.code == "42"
     assert [c.code for c in pdf.confidentiality] == ["N", "MASQUE_PS"]
     assert pdf.extra_slots["urn:mes-cli:category"] == ("ORD_SOIN",)
-    assert all(c.type_code.code == "11502-2" and c.class_code.code == "10" for c in cdas)
-    assert all(c.format_code.code == "urn:ihe:lab:xd-lab:2008" for c in cdas)
+    lab = [c for c in cdas if c.type_code.code == "11502-2"]
+    assert len(lab) == 2 and all(c.class_code.code == "10" for c in lab)
+    assert all(c.format_code.code == "urn:ihe:lab:xd-lab:2008" for c in lab)
 
     refused = _export(mes, target)
     assert refused.exit_code == 8 and "--force" in refused.stderr and os.listdir(out) == ["mon-espace.zip"]
@@ -119,7 +121,7 @@ def test_a_space_exported_and_imported_on_another_server_comes_back_whole(mes, t
     assert restored.exit_code == 0, restored
     assert "not restored" in restored.stderr  # the conversation
     assert _documents(second) == _documents(mes)
-    (cda,) = [d for d in second.ok("docs", "list") if d["format"] == "cda"]
+    (cda,) = [d for d in second.ok("docs", "list") if d["type_code"] == "11502-2"]
     assert len(second.ok("docs", "show", cda["id"])["versions"]) == 2
     assert _profile(second) == _profile(mes)
     assert _vaccinations(second) == _vaccinations(mes)
@@ -140,7 +142,7 @@ def test_an_export_is_read_by_docs_import_and_import_checks_whose_space_it_is(me
 
     _same_person_on(mes, p)
     filed = mes.ok("docs", "import", str(target))
-    assert sorted(i["status"] for i in filed) == ["created", "created", "replaced"]
+    assert sorted(i["status"] for i in filed) == ["created", "created", "created", "replaced"]
     assert {sha: (title, category) for sha, (title, category, _hidden, _format) in _documents(mes).items()} == \
         {sha: (title, category) for sha, (title, category, _hidden, _format) in _documents(source).items()}
     dry = mes("import", str(target), "--dry-run")
@@ -155,6 +157,6 @@ def test_an_export_is_read_by_docs_import_and_import_checks_whose_space_it_is(me
     refused = someone("import", str(target))
     assert refused.exit_code == 5, refused
     failed = {i["path"]: i["error_code"] for i in refused.json if i["status"] == "failed"}
-    assert sorted(failed.values()) == ["PATIENT_MISMATCH"] * 3  # both CDA versions, and the profile
+    assert sorted(failed.values()) == ["PATIENT_MISMATCH"] * 4  # the three CDA documents, and the profile
     assert "PATIENT_MISMATCH" in refused.stderr and p["nir"] in refused.stderr
     assert not someone.ok("profile", "show")["blood_group"] and someone.ok("vaccins", "list") == []

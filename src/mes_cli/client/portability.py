@@ -548,6 +548,8 @@ def _restore_vaccinations(client, profile: str, space: dict, dry_run: bool,
     held = Counter(_vaccination_key(_builtins(v)) for v in client.vaccinations(profile).vaccinations)
     items = []
     for number, saved in enumerate(space.get("vaccinations") or []):
+        if saved.get("recorded_by") == "professional":
+            continue  # read again from its professional's document, filed with the documents
         item = SpaceItem("vaccination", f"{SPACE_JSON}#vaccinations/{number}",
                          title=saved.get("vaccine_name") or saved.get("vaccine"), date=saved.get("date"))
         key = _vaccination_key(saved)
