@@ -236,3 +236,31 @@ def test_a_dose_of_a_vaccine_the_catalogue_knows_counts_for_reminders(mes, tmp_p
     assert len(recorded) == 1 and recorded[0]["recorded_by"] == "professional"
     after = [r for r in mes.ok("vaccins", "next") if r["vaccine"] == "ROR"]
     assert before != after, "the recorded MMR dose moves the next MMR dose"
+
+
+def _pdf_archive(patient_nir: str) -> bytes:
+    """An IHE XDM archive holding a PDF (no CDA header): only its XDS metadata says whose it is."""
+    from mes_cli.domain.xdm.metadata import CodedValue
+    from mes_cli.domain.xdm.writer import DocumentEntryOut, SubmissionOut, XdmWriter
+
+    out = io.BytesIO()
+    cx = f"{patient_nir}^^^&1.2.250.1.213.1.4.8&ISO^NH"
+    writer = XdmWriter(out)
+    writer.add_document("radio.pdf", files.pdf("radio du genou"), DocumentEntryOut(
+        title="Radio du genou", mime_type="application/pdf",
+        type_code=CodedValue("18748-4", "2.16.840.1.113883.6.1", "CR d'imagerie médicale"), patient_id=cx))
+    writer.close(SubmissionOut(title="Envoi", author=None, patient_id=cx, source_id="2.25.1"))
+    return out.getvalue()
+
+
+def test_a_file_of_an_archive_without_a_cda_header_is_filed_by_its_metadata_for_its_patient_only(mes, tmp_path):
+    _directory(mes)
+    p = active_person(mes)
+    (filed,) = mes.ok("server", "pro", "send-doc", str(_write(tmp_path, "pdf.zip", _pdf_archive(p["nir"]))),
+                      "--rpps", DOCTOR, "--to", p["nir"])
+    assert filed["status"] == "created" and filed["document"]["category"] == "RADIO_SC"
+    assert filed["document"]["media_type"] == "application/pdf" and filed["document"]["title"] == "Radio du genou"
+    other = active_person(mes.as_other(tmp_path / "other"))
+    refused = _send(mes, p, _write(tmp_path, "theirs.zip", _pdf_archive(other["nir"])))
+    assert refused.exit_code == 6 and "PATIENT_MISMATCH" in refused.stderr and other["nir"] in refused.stderr
+    assert len(mes.ok("docs", "list")) == 1

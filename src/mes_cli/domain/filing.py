@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..contract.errors import MesError
+from ..i18n import _
 from .categories import CATEGORIES
 from .doctypes import category_for, label_for
 
@@ -82,3 +84,13 @@ def of_xds_entry(entry: "DocumentEntry") -> Filing:
     return Filing(title=shorten(entry.title or label or "Document"), date=when.date() if when else None,
                   category=chosen if chosen in CATEGORIES else category_for(code), author=author,
                   type_code=code, type_label=label)
+
+
+def check_entry_patient(entry: "DocumentEntry", nir: str) -> None:
+    """Identity vigilance for a document of an archive that is not a CDA (it has no header to say
+    whose it is): the XDS metadata's patient id must be the profile's NIR."""
+    patient, _authority = entry.patient
+    if patient != nir:
+        raise MesError("PATIENT_MISMATCH", _("This archive's metadata gives this document to patient {patient}, "
+                                             "not to this profile (NIR {nir}): nothing was filed.").format(
+            patient=patient or "?", nir=nir), {"field": "patient", "document_ins": patient, "profile_nir": nir})

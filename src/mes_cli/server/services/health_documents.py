@@ -133,6 +133,7 @@ def _prepare_entry(ctx: ServerContext, archive, document, person) -> Prepared:
             if staged.media_type != CDA_MEDIA:
                 raise MesError("NOT_CDA", _("The archive declares this document as XML, but it is not."))
             return _prepare_cda(staged, person, ctx.clock.today(), entry.is_deletion)
+        filing.check_entry_patient(entry, person["nir"])
         return Prepared(staged, filing.of_xds_entry(entry), None, entry.is_deletion)
     except BaseException:
         ctx.blobs.discard(staged)
