@@ -83,6 +83,10 @@ def test_a_document_for_another_patient_is_refused_naming_both_and_nothing_is_st
     refused = _send(other, p, theirs)
     assert refused.exit_code == 6 and "PATIENT_MISMATCH" in refused.stderr
     assert someone["nir"] in refused.stderr and p["nir"] in refused.stderr
+    wrong_birth = _write(tmp_path, "born.xml", retarget_cda(cda_of(archive("VAC_2023")), {**p, "birth_date": "1931-01-02"}))
+    inconsistent = _send(other, p, wrong_birth)
+    assert inconsistent.exit_code == 6 and "PATIENT_MISMATCH" in inconsistent.stderr
+    assert "02/01/1931" in inconsistent.stderr and "another birth date" in inconsistent.stderr
     assert other.ok("docs", "list") == []
     for bad, code in ((b"hello", "NOT_CDA"), (b"<?xml version='1.0'?><foo/>", "NOT_CDA"),
                       (b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>",
@@ -264,3 +268,12 @@ def test_a_file_of_an_archive_without_a_cda_header_is_filed_by_its_metadata_for_
     refused = _send(mes, p, _write(tmp_path, "theirs.zip", _pdf_archive(other["nir"])))
     assert refused.exit_code == 6 and "PATIENT_MISMATCH" in refused.stderr and other["nir"] in refused.stderr
     assert len(mes.ok("docs", "list")) == 1
+
+
+def test_an_import_without_a_session_stops_at_once_saying_so(mes, tmp_path):
+    p = active_person(mes)
+    mes.ok("logout")
+    paths = [str(_write(tmp_path, f"{name}.zip", retarget_archive(archive(name), p)))
+             for name in ("VAC_2023", "Microbiologie_V1")]
+    result = mes("docs", "import", *paths)
+    assert result.exit_code == 4 and "NOT_LOGGED_IN" in result.stderr and result.stderr.count("NOT_LOGGED_IN") == 1

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..contract.errors import MesError
+from ..contract.errors import ExitStatus, MesError
 from ..i18n import _
 
 MAX_DOCUMENT_BYTES = 5_000_000
+# The network or the session is gone: no point going on with the next documents.
+_FATAL = (ExitStatus.NETWORK, ExitStatus.AUTH)
 
 
 @dataclass
@@ -112,9 +114,13 @@ def import_archive(client, profile: str, archive_path: Path, *, dry_run: bool = 
                     else:
                         _file(client, profile, item, data, is_cda)
                 except MesError as exc:
+                    if exc.exit_status in _FATAL:
+                        raise
                     item.fail(exc)
                 on_item(item)
     except MesError as exc:
+        if exc.exit_status in _FATAL:
+            raise
         item = ImportItem(archive=archive_path, path="")
         item.fail(exc)
         items.append(item)

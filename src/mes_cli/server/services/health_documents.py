@@ -98,8 +98,15 @@ def check_patient(cda: "CdaDocument", person) -> None:
                                         "check out. The document is refused; ask its author to correct the "
                                         "patient's identity.").format(ins=ins.extension),
                        {"field": "patient", "ins": ins.extension})
-    same_birth = patient.birth_date is None or patient.birth_date.isoformat() == person["birth_date"]
-    if ins.extension != person["nir"] or not same_birth:
+    if ins.extension == person["nir"] and patient.birth_date not in (None, dt.date.fromisoformat(person["birth_date"])):
+        raise MesError("PATIENT_MISMATCH", _("This document gives this profile's INS ({ins}) with another birth date "
+                                             "({document_birth}, the profile's is {profile_birth}): the identity is "
+                                             "inconsistent, so nothing was filed. Ask the document's author to check "
+                                             "the patient's identity.").format(
+            ins=ins.extension, document_birth=patient.birth_date.strftime("%d/%m/%Y"),
+            profile_birth=dt.date.fromisoformat(person["birth_date"]).strftime("%d/%m/%Y")),
+            {"field": "patient", "document_ins": ins.extension, "profile_nir": person["nir"]})
+    if ins.extension != person["nir"]:
         raise MesError("PATIENT_MISMATCH", _("This document is for {patient} (INS {ins}), not for the profile it "
                                              "was sent to ({person}, NIR {nir}): nothing was filed. Check the "
                                              "recipient, or ask the document's author.").format(
