@@ -1,17 +1,19 @@
 """The ANS example IHE XDM archives (CI-SIS conformance examples), shared by the tests that read them.
 
-They live outside the repository, in ``/work/shared/fixtures/ans-xdm`` (see its SOURCE.md):
-each ``<NAME>.zip`` holds ``IHE_XDM/SUBSET01/DOC0001.XML``, a CDA R2 document, and its XDS
-metadata.  Tests must not depend on the exact file names beyond that folder: look archives
-up by a distinctive part of their name.
+A copy of the 24 published examples is kept in ``tests/fixtures/ans-xdm`` (see its SOURCE.md), so
+that the suite runs from any checkout; ``MES_ANS_EXAMPLES`` names another folder of them (more of
+the ANS's examples, say). Each ``<NAME>.zip`` holds ``IHE_XDM/SUBSET01/DOC0001.XML``, a CDA R2
+document, and its XDS metadata.  Tests must not depend on the exact file names beyond that folder:
+look archives up by a distinctive part of their name.
 """
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
-ANS_DIR = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "ans-xdm"
+ANS_DIR = Path(os.environ.get("MES_ANS_EXAMPLES") or Path(__file__).resolve().parents[1] / "fixtures" / "ans-xdm")
 CDA_MEMBER = "IHE_XDM/SUBSET01/DOC0001.XML"
 
 
