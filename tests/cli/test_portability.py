@@ -133,12 +133,19 @@ def test_a_space_exported_and_imported_on_another_server_comes_back_whole(mes, t
     assert _vaccinations(second) == _vaccinations(mes)
 
 
-def test_an_export_is_read_by_docs_import_and_import_checks_whose_space_it_is(mes, tmp_path):
-    # The other way round: the space is on an embedded server, the import lands on `mes`.
+def test_an_export_is_read_by_docs_import_and_import_checks_whose_space_it_is(mes, tmp_path, monkeypatch):
+    # The other way round: the space is on an embedded server, the import lands on `mes`. Two documents per
+    # XDM subset (1,000 really): the archive has two submission sets, the earlier version of the CDA in the
+    # first and its new version in the second, and both ways of importing read them all, in order.
+    monkeypatch.setattr("mes_cli.domain.xdm.writer.DOCUMENTS_PER_SUBSET", 2)
     source = Mes(home=tmp_path / "source")
     p = _fill(source, tmp_path)
     target = tmp_path / "espace.zip"
-    assert _export(source, target).exit_code == 0
+    exported = _export(source, target)
+    assert exported.exit_code == 0 and exported.json["readback_problems"] == []
+    with XdmArchive(target) as xdm:
+        assert [len(s.documents) for s in xdm.submissions] == [2, 2]
+        assert all(xdm.read(d, 5_000_000) for d in xdm.documents())
 
     _same_person_on(mes, p)
     filed = mes.ok("docs", "import", str(target))

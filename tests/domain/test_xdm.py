@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import stat
@@ -197,10 +198,17 @@ def test_a_small_file_that_compresses_well_is_fine() -> None:
         assert archive.read("notes.txt", LIMIT) == b"a" * 500_000
 
 
-def test_the_total_inflated_size_is_bounded() -> None:
+def test_the_total_inflated_size_is_bounded_in_proportion_to_the_archive() -> None:
     data = zip_bytes([("a.bin", b"1" * 600), ("b.bin", b"2" * 600)], zipfile.ZIP_STORED)
-    assert error_of(SafeZip, io.BytesIO(data), max_total_bytes=1000).code == "ARCHIVE_TOO_LARGE"
-    assert safezip.MAX_TOTAL_BYTES == 2 * 1024**3
+    assert error_of(SafeZip, io.BytesIO(data), max_total_bytes=1000, max_total_ratio=0).code == "ARCHIVE_TOO_LARGE"
+    # Past the floor, an archive may inflate to 20 times its own size: 1,200 bytes stored are not a bomb.
+    SafeZip(io.BytesIO(data), max_total_bytes=1000).close()
+    # Small entries (under RATIO_MIN_BYTES, so the per-entry ratio lets them be) adding up to a bomb.
+    bomb = zip_bytes([(f"f{i}.txt", b"0" * 900_000) for i in range(5)])
+    error = error_of(SafeZip, io.BytesIO(bomb), max_total_bytes=1_000_000)
+    assert error.code == "ARCHIVE_TOO_LARGE" and error.details["limit"] == 1_000_000
+    assert safezip.MAX_TOTAL_BYTES == 2 * 1024**3 and safezip.max_inflated_bytes(10**6) == 2 * 1024**3
+    assert safezip.max_inflated_bytes(5 * 10**9) == 100 * 10**9  # an export of 5 GB of scans is read back
 
 
 def test_too_many_entries_are_refused() -> None:
@@ -432,9 +440,9 @@ CDA_BYTES = b'<?xml version="1.0" encoding="UTF-8"?><ClinicalDocument xmlns="urn
 
 def _written_archive() -> bytes:
     buffer = io.BytesIO()
-    writer = XdmWriter(buffer)
+    writer = XdmWriter(buffer, SUBMISSION)
     writer.add_document("cr.xml", CDA_BYTES, DocumentEntryOut(title="Compte rendu", mime_type="text/xml"))
-    writer.close(SUBMISSION)
+    writer.close()
     return buffer.getvalue()
 
 
@@ -456,11 +464,11 @@ def test_writer_round_trip() -> None:
         comments="Commentaire <avec> & « guillemets »")
     scan = DocumentEntryOut(title="Ordonnance scannée", mime_type="application/pdf")
     buffer = io.BytesIO()
-    writer = XdmWriter(buffer)
+    writer = XdmWriter(buffer, SUBMISSION)
     assert writer.add_document("résultat.xml", CDA_BYTES, lab) == "IHE_XDM/SUBSET01/DOC0001.XML"
     assert writer.add_document("scan.pdf", b"%PDF-1.7 scan", scan) == "IHE_XDM/SUBSET01/DOC0002.PDF"
     assert writer.add_file("fhir/bundle.json", b'{"resourceType": "Bundle"}') == "fhir/bundle.json"
-    writer.close(SUBMISSION)
+    writer.close()
 
     with XdmArchive(io.BytesIO(buffer.getvalue())) as archive:
         first, second = archive.documents()
@@ -493,10 +501,13 @@ def test_writer_round_trip() -> None:
 
     # README.TXT: French, CRLF, one line per title even when the title holds a newline.
     assert "Emetteur :" in readme and "Marcel CAMPARINI" in readme and "Laboratoire des charmes" in readme
-    assert "\r\n" in readme and "\nligne 2" not in readme and "DOC0002.PDF" in readme
+    assert "\r\n" in readme and "\nligne 2" not in readme and "\r\n    . DOC0002.PDF : Ordonnance scannée\r\n" in readme
+    assert readme.endswith("     fhir/bundle.json\r\n") and "SUBSET02" not in readme
     # INDEX.HTM: well-formed XHTML linking every document, the title escaped, never markup.
     assert b"<b>" not in index and b"&lt;b&gt;" in index and b"&amp;" in index
     page = etree.fromstring(index, etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False))
+    assert page.get("lang") == "fr" and page.get("{http://www.w3.org/XML/1998/namespace}lang") == "fr"
+    assert b"<meta " in index and b"</meta>" not in index
     links = {a.get("href"): "".join(a.itertext()) for a in page.iter("{http://www.w3.org/1999/xhtml}a")}
     assert links["IHE_XDM/SUBSET01/DOC0001.XML"] == TRICKY
     assert links["IHE_XDM/SUBSET01/DOC0002.PDF"] == "Ordonnance scannée"
@@ -516,7 +527,7 @@ def test_written_metadata_is_an_ebrim_submission() -> None:
 
 
 def test_the_writer_refuses_unsafe_or_clashing_extra_files() -> None:
-    writer = XdmWriter(io.BytesIO())
+    writer = XdmWriter(io.BytesIO(), SUBMISSION)
     for name in ("../x.json", "/etc/passwd", "a\\b.json", "IHE_XDM/extra.json", "readme.txt", "dir/"):
         assert error_of(writer.add_file, name, b"{}").code == "UNSAFE_ARCHIVE", name
     writer.add_file("messages.json", b"[]")
@@ -528,21 +539,123 @@ def test_the_writer_refuses_unsafe_or_clashing_extra_files() -> None:
 
 def test_leaving_the_writer_without_close_is_an_error() -> None:
     with pytest.raises(RuntimeError):
-        with XdmWriter(io.BytesIO()) as writer:
+        with XdmWriter(io.BytesIO(), SUBMISSION) as writer:
             writer.add_document("a.pdf", b"%PDF", DocumentEntryOut("t", "application/pdf"))
+
+
+def _seven_documents(writer: XdmWriter) -> list[bytes]:
+    contents = []
+    for number in range(1, 8):
+        data = CDA_BYTES.replace(b"CR", f"CR {number}".encode()) if number % 2 else f"%PDF-1.7 scan {number}".encode()
+        mime = "text/xml" if number % 2 else "application/pdf"
+        writer.add_document(f"file{number}", data, DocumentEntryOut(title=f"Document {number}", mime_type=mime))
+        contents.append(data)
+    return contents
+
+
+def test_a_subset_per_three_documents_seven_documents_three_subsets() -> None:
+    buffer = io.BytesIO()
+    writer = XdmWriter(buffer, dataclasses.replace(SUBMISSION, unique_id="1.2.250.1.999.1.7"), documents_per_subset=3)
+    contents = _seven_documents(writer)
+    writer.add_file("MES/space.json", b"{}")
+    writer.close()
+
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as raw:
+        names = raw.namelist()
+    # Each subset's METADATA.XML is written as soon as the subset is full, before the next subset starts.
+    assert names[:9] == ["IHE_XDM/SUBSET01/DOC0001.XML", "IHE_XDM/SUBSET01/DOC0002.PDF", "IHE_XDM/SUBSET01/DOC0003.XML",
+                         "IHE_XDM/SUBSET01/METADATA.XML", "IHE_XDM/SUBSET02/DOC0001.PDF",
+                         "IHE_XDM/SUBSET02/DOC0002.XML", "IHE_XDM/SUBSET02/DOC0003.PDF",
+                         "IHE_XDM/SUBSET02/METADATA.XML", "IHE_XDM/SUBSET03/DOC0001.XML"]
+    assert set(names[9:]) == {"MES/space.json", "IHE_XDM/SUBSET03/METADATA.XML", "README.TXT", "INDEX.HTM"}
+
+    with XdmArchive(io.BytesIO(buffer.getvalue())) as archive:
+        assert [subset.folder for subset in archive.subsets] == [f"IHE_XDM/SUBSET0{n}" for n in (1, 2, 3)]
+        documents = archive.documents()
+        assert [d.subset for d in documents] == ["IHE_XDM/SUBSET01"] * 3 + ["IHE_XDM/SUBSET02"] * 3 + \
+            ["IHE_XDM/SUBSET03"]
+        for document, data, number in zip(documents, contents, range(1, 8), strict=True):
+            assert document.entry.uri == document.path.rsplit("/", 1)[-1]  # relative to its own subset
+            assert document.entry.hash_sha1 == hashlib.sha1(data).hexdigest() and document.entry.size == len(data)
+            assert archive.read(document, LIMIT) == data  # the reader checks size and SHA-1 again
+            assert document.entry.title == f"Document {number}"
+        submissions = archive.submissions
+        assert archive.other_files() == ["MES/space.json"]
+        readme = archive.read_file(archive.readme, 100_000).decode("utf-8")
+        index = archive.read_file(archive.index, 100_000)
+
+    # Three submission sets, each with its own ids, the same sender, patient and source.
+    assert [len(s.documents) for s in submissions] == [3, 3, 1]
+    assert submissions[0].unique_id == "1.2.250.1.999.1.7"
+    assert len({s.unique_id for s in submissions}) == 3 and len({s.id for s in submissions}) == 3
+    assert all(s.patient_id == PATIENT and s.source_id == "1.2.250.1.999.1" and s.title == SUBMISSION.title
+               and s.submission_time == SUBMISSION.submission_time for s in submissions)
+    for submission in submissions:
+        assert [(a.type, a.source) for a in submission.associations] == [(HAS_MEMBER, submission.id)] * \
+            len(submission.documents)
+        assert {a.target for a in submission.associations} == {d.entry_uuid for d in submission.documents}
+
+    # README.TXT and INDEX.HTM list every subset's documents.
+    for name in ("SUBSET01/DOC0001.XML : Document 1", "SUBSET02/DOC0003.PDF : Document 6",
+                 "SUBSET03/DOC0001.XML : Document 7"):
+        assert f"    . {name}\r\n" in readme
+    tree = readme.split("Arborescence :")[1]
+    assert tree.count("METADATA.XML") == 3 and tree.index("+SUBSET02") < tree.index("+SUBSET03")
+    page = etree.fromstring(index, etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False))
+    links = {a.get("href"): "".join(a.itertext()) for a in page.iter("{http://www.w3.org/1999/xhtml}a")}
+    assert {path: links[path] for path in (d.path for d in documents)} == \
+        {d.path: f"Document {n}" for d, n in zip(documents, range(1, 8))}
+
+
+def test_given_only_to_close_the_submission_still_splits_the_subsets() -> None:
+    """The older way (submission given to close()): the entries wait until then, the archive is the same."""
+    buffer = io.BytesIO()
+    writer = XdmWriter(buffer, documents_per_subset=3)
+    contents = _seven_documents(writer)
+    writer.close(SUBMISSION)
+    with XdmArchive(io.BytesIO(buffer.getvalue())) as archive:
+        assert [len(s.documents) for s in archive.submissions] == [3, 3, 1]
+        assert [archive.read(d, LIMIT) for d in archive.documents()] == contents
+
+    with pytest.raises(ValueError):
+        XdmWriter(io.BytesIO(), SUBMISSION).close(SUBMISSION)  # given twice
+    with pytest.raises(ValueError):
+        XdmWriter(io.BytesIO()).close()  # never given
+    with pytest.raises(ValueError):
+        XdmWriter(io.BytesIO(), SUBMISSION, documents_per_subset=10_000)  # DOC0001 … DOC9999
+
+
+def test_an_archive_without_documents_still_has_its_submission_set() -> None:
+    buffer = io.BytesIO()
+    writer = XdmWriter(buffer, SUBMISSION)
+    writer.add_file("MES/space.json", b"{}")
+    writer.close()
+    with XdmArchive(io.BytesIO(buffer.getvalue())) as archive:
+        assert [s.folder for s in archive.subsets] == ["IHE_XDM/SUBSET01"] and archive.documents() == []
+
+
+def test_the_writer_stops_at_99_subsets() -> None:
+    writer = XdmWriter(io.BytesIO(), SUBMISSION, documents_per_subset=1)
+    for number in range(99):
+        assert writer.add_document("a.pdf", b"%PDF", DocumentEntryOut("t", "application/pdf")) == \
+            f"IHE_XDM/SUBSET{number + 1:02d}/DOC0001.PDF"
+    error = error_of(writer.add_document, "a.pdf", b"%PDF", DocumentEntryOut("t", "application/pdf"))
+    assert error.code == "ARCHIVE_TOO_LARGE" and error.details == {"limit": 99}
+    writer.abort()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents=st.lists(st.tuples(st.text(max_size=60), st.binary(max_size=300),
                                     st.sampled_from(["text/xml", "application/pdf", "image/png", "x-unknown/type"])),
                           min_size=1, max_size=4),
-       submission_title=st.text(max_size=60))
-def test_whatever_the_writer_writes_the_reader_reads_back(documents, submission_title) -> None:
+       submission_title=st.text(max_size=60), per_subset=st.integers(min_value=1, max_value=3))
+def test_whatever_the_writer_writes_the_reader_reads_back(documents, submission_title, per_subset) -> None:
     buffer = io.BytesIO()
-    writer = XdmWriter(buffer)
+    writer = XdmWriter(buffer, SubmissionOut(title=submission_title, author=None, patient_id=PATIENT,
+                                             source_id="1.2.3"), documents_per_subset=per_subset)
     for number, (title, data, mime) in enumerate(documents, start=1):
         writer.add_document(f"file{number}.bin", data, DocumentEntryOut(title=title, mime_type=mime))
-    writer.close(SubmissionOut(title=submission_title, author=None, patient_id=PATIENT, source_id="1.2.3"))
+    writer.close()
 
     with XdmArchive(io.BytesIO(buffer.getvalue())) as archive:
         found = archive.documents()
@@ -551,7 +664,8 @@ def test_whatever_the_writer_writes_the_reader_reads_back(documents, submission_
             assert archive.read(document, LIMIT) == data
             assert document.entry.mime_type == mime
             assert document.entry.title == writer_text(title)
-        assert archive.submissions[0].title == writer_text(submission_title)
+        assert len(archive.submissions) == -(-len(documents) // per_subset)
+        assert all(s.title == writer_text(submission_title) for s in archive.submissions)
 
 
 def writer_text(value: str) -> str:

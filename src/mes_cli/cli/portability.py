@@ -1,5 +1,5 @@
 """`mes export FILE.zip` and `mes import FILE.zip`: the whole space out as one archive, and back into a
-space on this server or another (client/portability.py does the work)."""
+space on this server or another (client/portability/ does the work)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def export(
     profile and vaccinations (FHIR R4 and mes' own JSON) and your messages. Written under a temporary name
     and renamed, readable by you only (0600). Reading your conversations marks their messages read."""
     from ..client.downloads import write_new_file
-    from ..client.portability import export_space, readback_problems
+    from ..client.portability.export import export_space, readback_problems
     from ..contract.errors import MesError
 
     app: AppContext = ctx.obj
@@ -78,7 +78,7 @@ def import_(
     """Restore an archive of `mes export` into this space, on this server or another: documents (their
     patient must be this profile's), profile and vaccinations. What the space already holds is skipped, so
     running it twice adds nothing. Messages are not restored (exit 5 when some items failed)."""
-    from ..client.portability import import_space
+    from ..client.portability.restore import import_space
     from ..contract.errors import ExitStatus
 
     app: AppContext = ctx.obj
