@@ -187,7 +187,8 @@ def test_one_manifest_for_the_whole_family(mes, tmp_path):
     unknown = folder / "unknown.csv"
     unknown.write_text("path,profile\nmine.pdf,Nobody\n")
     refused = mes("docs", "upload", "--manifest", str(unknown))
-    assert refused.exit_code == 7 and "PROFILE_NOT_FOUND" in refused.stderr
+    # The whole manifest is checked first: every bad row is listed, then one usage error (issue 16).
+    assert refused.exit_code == 6 and "row 2, column profile" in refused.stderr and "PROFILE_NOT_FOUND" in refused.stderr
 
 
 def test_children_are_listed_oldest_first_whatever_the_store(mes):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import sqlite3
@@ -28,11 +29,11 @@ def _folder(tmp_path: Path, count: int = COUNT) -> dict[str, bytes]:
     return contents
 
 
-def _spawn(mes: Mes, folder: Path, jobs: int = 4) -> subprocess.Popen:
+def _spawn(mes: Mes, folder: Path, jobs: int = 4, *extra: str, stdout=subprocess.DEVNULL) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MES_")}
     env.update(MES_HOME=str(mes.home), MES_API_URL=mes.api_url, MES_FORMAT="json")
     return subprocess.Popen([sys.executable, "-m", "mes_cli", "docs", "upload", str(folder), "-r", "--jobs",
-                             str(jobs)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                             str(jobs), *extra], env=env, stdout=stdout, stderr=subprocess.PIPE, text=True)
 
 
 def _check_store(mes: Mes, contents: dict[str, bytes], data_dir: Path) -> None:
@@ -75,6 +76,34 @@ def test_killed_bulk_upload_then_rerun_embedded(local_mes, tmp_path):
     assert process.returncode == -signal.SIGKILL, "the upload finished before it could be killed"
     stored = len(mes.ok("docs", "list", "--all"))
     assert 40 <= stored < COUNT
+    rerun = mes.ok("docs", "upload", str(tmp_path / "scans"), "-r")
+    assert sum(r["status"] == "exists" for r in rerun) == stored
+    _check_store(mes, contents, mes.home / "server")
+
+
+def test_ctrl_c_keeps_the_lines_printed_and_says_how_to_resume(local_mes, tmp_path):
+    """SIGINT (Ctrl-C) in the middle: exit 130, one JSONL line per file already streamed as each finished,
+    the files not sent listed too, and a summary on stderr; the same command then sends only the rest."""
+    mes = local_mes
+    active_person(mes)
+    contents = _folder(tmp_path)
+    process = _spawn(mes, tmp_path / "scans", 4, "--format", "jsonl", stdout=subprocess.PIPE)
+    done = 0
+    for line in process.stderr:
+        done += line.startswith("✓")
+        if done >= 40:
+            process.send_signal(signal.SIGINT)
+            break
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == COUNT and len({r["path"] for r in rows}) == COUNT, "one line per file"
+    statuses = [r["status"] for r in rows]
+    stored = statuses.count("uploaded")
+    assert 40 <= stored < COUNT and statuses.count("not_sent") == COUNT - stored
+    assert "not_sent" not in statuses[:stored], "the lines of the files done come first, as they finished"
+    assert f"Interrupted: {stored} stored, {COUNT - stored} not sent — run the same command again to resume." in err
+    assert len(mes.ok("docs", "list", "--all")) == stored
     rerun = mes.ok("docs", "upload", str(tmp_path / "scans"), "-r")
     assert sum(r["status"] == "exists" for r in rerun) == stored
     _check_store(mes, contents, mes.home / "server")

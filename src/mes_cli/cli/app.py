@@ -153,6 +153,13 @@ def _run(args: list[str] | None, env: Env, *, debug: bool) -> int:
     except (KeyboardInterrupt, typer.Abort):
         env.stderr.write(_("Interrupted; nothing was left half done.") + "\n")
         return INTERRUPTED
+    except SystemExit as exc:  # click's own answer to a closed stdout (`mes docs list | head -1`) is exit 1
+        if isinstance(exc.__context__, BrokenPipeError):
+            from .output import release_closed_stdout
+
+            release_closed_stdout(env.stdout)
+            return 0  # the reader took what it wanted: not an error
+        raise
     except Exception as exc:  # the boundary: never a traceback unless --debug
         if debug:
             raise
@@ -162,4 +169,11 @@ def _run(args: list[str] | None, env: Env, *, debug: bool) -> int:
 
 
 def main() -> None:
-    sys.exit(run())
+    code = run()
+    try:
+        sys.stdout.flush()  # a reader gone meanwhile shows here, not as Python's "Exception ignored" at exit
+    except BrokenPipeError:
+        from .output import release_closed_stdout
+
+        release_closed_stdout(sys.stdout)
+    sys.exit(code)

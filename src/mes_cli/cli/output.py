@@ -88,3 +88,19 @@ def render(value: Any, fmt: str, out, columns: Iterable[str] | None = None) -> N
         out.write(_("(nothing)") + "\n")
     else:
         out.write(tabulate([[_cell(r.get(k)) for k in keys] for r in flat], headers=keys, tablefmt="simple") + "\n")
+
+
+def release_closed_stdout(stream) -> None:
+    """stdout's reader is gone (`mes docs list | head -1`): what is still buffered, or written later, goes
+    to the null device, so that neither the command nor Python's flush at exit fails on it again."""
+    import os
+
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a test's StringIO): nothing to release
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)

@@ -10,7 +10,7 @@ import threading
 from ..i18n import N_, _
 
 # The label of the bar for each verb, a whole sentence to translate (the count changes as files finish).
-_LABELS = {"Uploading": N_("Uploading {done}/{total} files")}
+_LABELS = {"Uploading": N_("Uploading {done}/{total} files"), "Downloading": N_("Downloading {done}/{total} files")}
 
 
 class Progress:
@@ -42,14 +42,18 @@ class Progress:
             with self._lock:
                 self._bar.advance(self._task, count)
 
-    def item(self, line: str, size: int = 0, counted_bytes: bool = True) -> None:
-        """One file done; ``size`` advances the bar when its bytes were not streamed (already there)."""
+    def item(self, line: str, size: int = 0, counted_bytes: bool = True, notable: bool = False) -> None:
+        """One file done; ``size`` advances the bar when its bytes were not streamed (already there).
+
+        Under the bar, only failures and ``notable`` lines (something the person should know: metadata
+        not applied, files merged) are printed; without a terminal, every line.
+        """
         with self._lock:
             self._done += 1
             if self._bar is not None:
                 self._bar.update(self._task, description=self._label(), advance=0 if counted_bytes else size)
-                if line.startswith("✗"):
-                    self._bar.console.print(line)
+                if line.startswith("✗") or notable:
+                    self._bar.console.print(line, markup=False, highlight=False)
             elif self._lines:
                 self._app.env.stderr.write(line + "\n")
                 self._app.env.stderr.flush()

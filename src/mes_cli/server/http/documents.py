@@ -115,7 +115,8 @@ OPERATIONS = [
     Operation("GET", ONE + "/content", "downloadDocument", "The document's bytes (checksum in X-Content-SHA256)",
         "documents", lambda ctx, call: documents.content(ctx, _profile(ctx, call), call.params["document_id"]),
         None, None, access="session", raw_media="application/octet-stream"),
-    Operation("PATCH", ONE, "updateDocument", "Hide or unhide from professionals; change title or category",
+    Operation("PATCH", ONE, "updateDocument", "Hide or unhide from professionals; change title, category or "
+        "date (not the date of a document from a professional)",
         "documents", lambda ctx, call: documents.update(ctx, _profile(ctx, call), call.params["document_id"],
                                                         call.body), m.DocumentPatch, m.DocumentView,
         access="session"),

@@ -78,7 +78,7 @@ def validate_title(raw: str) -> str:
 
 def title_from_filename(filename: str | None) -> str:
     stem = Path(filename or "").stem.replace("_", " ").strip() or "Document"
-    return " ".join(stem.split())[:TITLE_MAX]
+    return " ".join(stem.split())[:TITLE_MAX].rstrip()  # a long name is shortened (the CLI says so)
 
 
 def _validated(ctx: ServerContext, meta: UploadMeta) -> dict:
@@ -248,6 +248,14 @@ def update(ctx: ServerContext, profile_id: str, document_id: str, patch: m.Docum
         changes["title"] = validate_title(patch.title)
     if patch.category is not None:
         changes["category"] = validate_category(patch.category)
+    if patch.document_date is not None:
+        if row["format"] == "cda" or row["uploaded_by"] == "professional":
+            # Title and category are how the person files it; the date is the document's own (a CDA's header).
+            raise MesError("VALIDATION_ERROR", _("The date of a document from a health professional is the one it "
+                                                 "carries and cannot be changed; its title and category can."),
+                           {"field": "document_date"})
+        changes["document_date"] = parse_date(patch.document_date, "document_date",
+                                              today=ctx.clock.today()).isoformat()
     if changes:
         assignments = ", ".join(f"{column} = ?" for column in changes)
         ctx.store.run(f"UPDATE documents SET {assignments} WHERE seq = ?", (*changes.values(), row["seq"]))
