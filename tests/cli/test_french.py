@@ -118,14 +118,15 @@ def test_the_language_does_not_leak_from_one_run_to_the_next(capsys, language):
     ("fr", "o", True), ("fr", "oui", True), ("fr", "y", True), ("fr", "n", False), ("fr", "", False),
     ("en", "y", True), ("en", "YES", True), ("en", "oui", False), ("en", "", False),
 ])
-def test_confirmations_take_yes_in_the_language_of_the_question(monkeypatch, language, answer, proceeds):
+def test_confirmations_take_yes_in_the_language_of_the_question(language, answer, proceeds):
+    """An answer that is neither yes nor no in the question's language (English "oui") is asked again;
+    here the input then ends, which stops like Ctrl-D."""
     import typer
 
     from mes_cli.cli.context import AppContext
 
-    asked = []
-    monkeypatch.setattr(typer, "prompt", lambda text, **options: asked.append(text) or answer)
-    app = AppContext(env=Env(stdin=io.StringIO(), vars={}, stdin_is_tty=True))
+    stderr = io.StringIO()
+    app = AppContext(env=Env(stdin=io.StringIO(answer + "\n"), stderr=stderr, vars={}, stdin_is_tty=True))
     token = i18n.use(language)
     try:
         if proceeds:
@@ -135,7 +136,7 @@ def test_confirmations_take_yes_in_the_language_of_the_question(monkeypatch, lan
                 app.confirm("Delete?", yes=False)
     finally:
         i18n.restore(token)
-    assert asked == ["Delete? [o/N]" if language == "fr" else "Delete? [y/N]"]
+    assert stderr.getvalue().startswith("Delete? [o/N]: " if language == "fr" else "Delete? [y/N]: ")
 
 
 def test_reminders_speak_french_while_their_data_stays_the_same(local_mes):

@@ -58,7 +58,13 @@ def test_normalize_strips_all_spaces() -> None:
     assert normalize_card_serial(" 12 34\u00a056\t78 ") == "12345678"
 
 
-@pytest.mark.parametrize("raw", ["1234567890A", "12345-678901", "", "１２３４５６７８"])
+@pytest.mark.parametrize("raw", ["5812-5058-524", "5812 - 5058 - 524", "5812\u20115058\u2013524"])
+def test_hyphens_between_groups_are_accepted_like_spaces(raw: str) -> None:
+    assert validate_card_serial(raw, card_type="photo") == "58125058524"
+    assert validate_card_serial("5812 5058 524", card_type="photo") == "58125058524"
+
+
+@pytest.mark.parametrize("raw", ["1234567890A", "12345.678901", "", "１２３４５６７８"])
 def test_digits_only(raw: str) -> None:
     assert "digits only" in serial_error(raw).message
 

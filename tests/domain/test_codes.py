@@ -60,13 +60,19 @@ def test_valid_otps(raw: str, expected: str) -> None:
     assert validate_otp(raw) == expected
 
 
-@pytest.mark.parametrize(
-    "raw", ["12345", "1234567", "12345a", "", "１２３４５６", "12-34-56"]
-)
-def test_invalid_otps(raw: str) -> None:
+@pytest.mark.parametrize(("raw", "typed"), [("12345", 5), ("1234567", 7), ("", 0)])
+def test_otps_of_the_wrong_length_say_how_many_digits_were_typed(raw: str, typed: int) -> None:
     message = code_error(validate_otp, raw).message
-    assert "exactly 6 digits" in message
+    assert f"exactly 6 digits (you typed {typed})" in message
     assert raw.strip() == "" or raw not in message
+
+
+@pytest.mark.parametrize("raw", ["abcdef", "12345a", "１２３４５６", "12-34-56"])
+def test_otps_with_other_characters_say_digits_only(raw: str) -> None:
+    """`--code abcdef` has the right length: counting its characters would not tell what is wrong."""
+    message = code_error(validate_otp, raw).message
+    assert "digits only" in message and "you typed" not in message and "characters" not in message
+    assert raw not in message
 
 
 def test_otp_field_can_be_named() -> None:

@@ -9,7 +9,7 @@ import typer
 
 from ..i18n import _
 from .context import AppContext
-from .identity import ask_birth_date, ask_channel, ask_nir, ask_password, ask_serial
+from .identity import ask_birth_date, ask_channel, ask_nir, ask_password, ask_serial, serial_hint
 from .options import (BirthOpt, ChannelOpt, CodeOpt, FormatOpt, NirOpt, PasswordStdinOpt, SerialOpt,
                       YesOpt)
 
@@ -42,7 +42,8 @@ def new_code(
     nir = ask_nir(app, nir)
     request = m.NewCodeRequest(nir=nir, card_serial=ask_serial(app, serial, nir),
                                birth_date=ask_birth_date(app, birth_date), channel=ask_channel(channel))
-    sent = app.client.request_code(request)
+    with serial_hint(request.card_serial, given=serial is not None):
+        sent = app.client.request_code(request)
     app.say(sent.message)
     app.emit(sent, fmt)
 
@@ -59,7 +60,8 @@ def _start_enrolment(app: AppContext, code, nir, serial, birth_date):
     nir = ask_nir(app, nir)
     request = m.EnrolmentRequest(code=code, nir=nir, card_serial=ask_serial(app, serial, nir),
                                  birth_date=ask_birth_date(app, birth_date))
-    return app.client.start_enrolment(request), request
+    with serial_hint(request.card_serial, given=serial is not None):
+        return app.client.start_enrolment(request), request
 
 
 def _confirm_contacts(app: AppContext, started, email: str | None, mobile: str | None):
@@ -68,14 +70,18 @@ def _confirm_contacts(app: AppContext, started, email: str | None, mobile: str |
     from ..domain.contacts import validate_email, validate_mobile
 
     current = started.contacts
-    app.say(_("Contacts on file: e-mail {email}, mobile {mobile}.").format(email=current.email or '—',
-                                                                            mobile=current.mobile or '—'))
-    if email is None and mobile is None and app.env.interactive:
-        if not app.yes_no(_("Keep these contacts?"), default=True):
-            email = app.ask(None, flag="--email", prompt=_("E-mail (empty to keep)"),
-                            check=_optional(validate_email), allow_empty=True)
-            mobile = app.ask(None, flag="--mobile", prompt=_("Mobile (empty to keep)"),
-                             check=_optional(validate_mobile), allow_empty=True)
+    if not current.email and not current.mobile:
+        if email is None and mobile is None:
+            email, mobile = _ask_first_contact(app)
+    else:
+        app.say(_("Contacts on file: e-mail {email}, mobile {mobile}.").format(email=current.email or '—',
+                                                                                mobile=current.mobile or '—'))
+        if email is None and mobile is None and app.env.interactive:
+            if not app.yes_no(_("Keep these contacts?"), default=True):
+                email = app.ask(None, flag="--email", prompt=_("E-mail (empty to keep)"),
+                                check=_optional(validate_email), allow_empty=True)
+                mobile = app.ask(None, flag="--mobile", prompt=_("Mobile (empty to keep)"),
+                                 check=_optional(validate_mobile), allow_empty=True)
     email = validate_email(email) if email else None
     mobile = validate_mobile(mobile) if mobile else None
     if email in (None, current.email) and mobile in (None, current.mobile):
@@ -85,6 +91,31 @@ def _confirm_contacts(app: AppContext, started, email: str | None, mobile: str |
     for channel, where in pending.sent_to.items():
         app.say(_("A verification code was sent by {channel} to {where}.").format(channel=channel, where=where))
     return pending.to_verify
+
+
+def _ask_first_contact(app: AppContext) -> tuple[str | None, str | None]:
+    """No contact on file: one is needed for the login codes, so it is asked for now, before anything else.
+
+    Without it the activation cannot succeed: asking for the terms, an identifier and a
+    password first would only have them typed for nothing.
+    """
+    from ..contract.errors import MesError
+    from ..domain.contacts import validate_email, validate_mobile
+
+    if not app.env.interactive:
+        raise MesError("INPUT_REQUIRED", _("No e-mail address or mobile number is on file for you, and one is needed "
+                                           "to receive your login codes: give --email or --mobile (a code sent to it "
+                                           "will verify it)."), {"flag": "--email"})
+    app.say(_("No e-mail address or mobile number is on file for you: give at least one, to receive your login codes "
+              "(a code sent to it will verify it)."))
+    while True:
+        email = app.ask(None, flag="--email", prompt=_("E-mail (empty if none)"), check=_optional(validate_email),
+                        allow_empty=True)
+        mobile = app.ask(None, flag="--mobile", prompt=_("Mobile (empty if none)"),
+                         check=_optional(validate_mobile), allow_empty=True)
+        if email or mobile:
+            return email, mobile
+        app.say("  ✗ " + _("An e-mail address or a mobile number is needed; give one of them."))
 
 
 def _optional(validate):
@@ -137,6 +168,7 @@ def activate(
     --sms-code (and the other flags) to finish.
     """
     from ..contract import models as m
+    from ..contract.errors import MesError
     from ..domain.credentials import PersonalData, validate_identifier, validate_password
 
     app = _app(ctx)
@@ -165,20 +197,32 @@ def activate(
     if not accept_terms:
         app.confirm(_("Do you accept the terms of use of Mon espace santé ({url})?").format(url=TERMS_URL), False,
                     "--accept-terms")
-    if suggestions:
+    # The rules are said only when they are about to be asked for: with flags, they are noise.
+    if suggestions and identifier is None and app.env.interactive:
         app.say(_("Identifier: 8–100 characters among a-z 0-9 . _ - (free, for example: {suggestions}).").format(
             suggestions=', '.join(suggestions)))
+    prompted = identifier is None
     identifier = app.ask(identifier, flag="--identifier", prompt=_("Identifier"),
                          check=lambda raw: validate_identifier(raw, nir=nir_v))
     import datetime as dt
 
     personal = PersonalData(first_name=first, last_name=last, birth_date=dt.date.fromisoformat(birth), nir=nir_v)
-    app.say(_("Password: at least 9 characters with a lowercase and an uppercase letter, a digit and a special "
-              "character; no name, birth date or NIR in it."))
+    if not password_stdin and app.env.interactive:
+        app.say(_("Password: at least 9 characters with a lowercase and an uppercase letter, a digit and a special "
+                  "character; no name, birth date or NIR in it."))
     password = ask_password(app, password_stdin, prompt=_("Password"), new=True,
                             check=lambda raw: validate_password(raw, personal))
-    account = app.client.activate(m.ActivationRequest(enrolment_id=enrolment_id, identifier=identifier,
-                                                      password=password, accept_terms=True))
+    while True:  # an identifier taken meanwhile is asked again at the prompt; the password is kept
+        try:
+            account = app.client.activate(m.ActivationRequest(enrolment_id=enrolment_id, identifier=identifier,
+                                                              password=password, accept_terms=True))
+            break
+        except MesError as exc:
+            if exc.code != "LOGIN_ALREADY_EXISTS" or not (prompted and app.env.interactive):
+                raise
+            app.say(f"  ✗ {exc.message}")
+            identifier = app.ask(None, flag="--identifier", prompt=_("Identifier"),
+                                 check=lambda raw: validate_identifier(raw, nir=nir_v))
     state.clear()
     if account.restored_archive:
         app.say(_("✓ Your space is active. Log in with: mes login --identifier {identifier} (your archived data was "
@@ -196,34 +240,24 @@ def oppose(
     serial: SerialOpt = None,
     birth_date: BirthOpt = None,
     yes: YesOpt = False,
-    receipt: Annotated[Optional[Path], typer.Option("--receipt", help="Save the proof of opposition to FILE")] = None,
+    receipt: Annotated[Optional[Path], typer.Option("--receipt", help="Save the proof of opposition to FILE: a PDF "
+                                                    "(FILE.pdf) or text (FILE.txt)")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Refuse the creation of your space; you get a receipt (you may still activate later)."""
+    from . import receipt as receipts
+
     app = _app(ctx)
+    kind = receipts.check_target(receipt) if receipt is not None else None  # before anything is recorded
     started, _identity = _start_enrolment(app, code, nir, serial, birth_date)
     app.confirm(_("Oppose the creation of the space of {first_name} {last_name}?").format(
         first_name=started.first_name, last_name=started.last_name), yes)
     result = app.client.oppose(started.enrolment_id)
-    if receipt is not None:
-        _write_new_file(receipt, f"{result.statement}\nTitulaire : {result.person}\n")
-        app.say(_("Receipt saved to {path}.").format(path=receipt))
     app.say(_("✓ Opposition recorded, reference {reference}.").format(reference=result.reference))
+    if receipt is not None:
+        receipts.save(receipt, kind, result)
+        app.say(_("Receipt saved to {path}.").format(path=receipt))
     app.emit(result, fmt)
-
-
-def _write_new_file(path: Path, text: str) -> None:
-    import os
-
-    from ..contract.errors import MesError
-
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise MesError("VALIDATION_ERROR", _("{path} already exists; choose another file name.").format(path=path),
-                       {"field": "receipt"}) from None
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
 
 
 # --- login, logout, whoami --------------------------------------------------------------
@@ -287,7 +321,8 @@ def login(
         try:
             return _complete_login(app, started.login_id, code, fmt)
         except MesError as exc:
-            if exc.code != "INVALID_CODE":
+            # A wrong code, or a wait before the next try, while tries are left: ask again.
+            if exc.code not in ("INVALID_CODE", "TOO_MANY_ATTEMPTS") or not exc.details.get("attempts_left"):
                 raise
             app.say(f"  ✗ {exc.message}")
 
@@ -415,8 +450,9 @@ def reset_password(
             raise MesError("RESET_EXPIRED", _("No SMS reset is waiting here; start with `mes reset-password "
                                              "--channel sms`."))
         request.reset_id, request.code = pending["reset_id"], validate_otp(code)
-    app.say(_("New password: at least 9 characters with a lowercase and an uppercase letter, a digit and a "
-              "special character."))
+    if not password_stdin and app.env.interactive:
+        app.say(_("New password: at least 9 characters with a lowercase and an uppercase letter, a digit and a "
+                  "special character."))
     request.new_password = ask_password(app, password_stdin, prompt=_("New password"), new=True,
                                         check=lambda raw: validate_password(raw))
     answer = app.client.complete_reset(request)

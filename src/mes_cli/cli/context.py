@@ -159,14 +159,11 @@ class AppContext:
         if not self.env.interactive:
             raise MesError("INPUT_REQUIRED", _("Missing {flag}: there is no terminal to ask on "
                                               "(stdin is not a TTY, or CI is set).").format(flag=flag), {"flag": flag})
-        import typer
-
         if help:
             self.say(help)
         while True:
-            answer = typer.prompt(prompt, hide_input=secret,
-                                  confirmation_prompt=_("Repeat for confirmation") if confirm else False, err=True,
-                                  default="" if allow_empty else None, show_default=False).strip()
+            answer = self._prompt(prompt, secret=secret, confirmation=_("Repeat for confirmation") if confirm else None,
+                                  default="" if allow_empty else None).strip()
             if check is None:
                 return answer
             try:
@@ -188,14 +185,52 @@ class AppContext:
 
     def yes_no(self, question: str, default: bool) -> bool:
         """A yes/no question on the terminal, answered in the user's language (o/oui in French) or English."""
+        hint = _("[Y/n]") if default else _("[y/N]")
+        yes, no = _("yes"), _("no")  # French: oui/o, non/n; English answers work in every language
+        while True:  # anything else ("maybe", a typo) is asked again, never taken for a no
+            answer = self._prompt(f"{question} {hint}", default="").strip().lower()
+            if not answer:
+                return default
+            if answer in {"y", "yes", yes, yes[:1]}:
+                return True
+            if answer in {"n", "no", no, no[:1]}:
+                return False
+            self.say("  ✗ " + _("Please answer {yes} or {no} (or press Enter for the answer in capitals).").format(
+                yes=yes, no=no))
+
+    def _prompt(self, text: str, *, secret: bool = False, confirmation: str | None = None,
+                default: str | None = None) -> str:
+        """One answer from the terminal (typer's prompt); from ``env.stdin`` when it was swapped (tests, demo).
+
+        typer reads the process' stdin and writes to its stderr whatever the environment
+        object says; a swapped one is read line by line the same way: the prompt on stderr,
+        an empty line is the default (or asked again without one), a confirmation must match.
+        """
+        import sys
+
         import typer
 
-        hint = _("[Y/n]") if default else _("[y/N]")
-        answer = typer.prompt(f"{question} {hint}", default="", show_default=False, err=True).strip().lower()
-        if not answer:
-            return default
-        yes = _("yes")  # French: oui, o; English answers work in every language
-        return answer in {"y", "yes", yes, yes[:1]}
+        if self.env.stdin is sys.stdin:
+            return typer.prompt(text, hide_input=secret, confirmation_prompt=confirmation or False, err=True,
+                                default=default, show_default=False)
+
+        def line(question: str) -> str:
+            self.env.stderr.write(f"{question}: ")
+            read = self.env.stdin.readline()
+            if not read:  # end of input: as Ctrl-D on a terminal
+                raise typer.Abort()
+            self.env.stderr.write("\n" if secret else read)
+            return read.rstrip("\r\n")
+
+        while True:
+            answer = line(text)
+            if not answer and default is None:
+                continue
+            answer = answer or default
+            if confirmation and line(confirmation) != answer:
+                self.say(_("Error: the two entered values do not match."))
+                continue
+            return answer
 
     def read_secret_stdin(self, what: str = "password") -> str:
         line = self.env.stdin.readline()

@@ -44,9 +44,14 @@ _DIGITS = re.compile(r"[0-9]+")
 _DATE_LIKE = re.compile(r"(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])(19|20)[0-9]{2}")
 
 
+# Hyphens (and the dashes a word processor puts in their place) between groups of digits: people
+# write the serial as they would a phone number, ``5812-5058-524``, as readily as with spaces.
+_SEPARATORS = re.compile("[-\u2010\u2011\u2012\u2013]")
+
+
 def normalize_card_serial(raw: str) -> str:
-    """Return ``raw`` without spaces: the serial is printed in groups of digits."""
-    return remove_spaces(raw)
+    """Return ``raw`` without spaces or hyphens: the serial is printed, and copied, in groups of digits."""
+    return _SEPARATORS.sub("", remove_spaces(raw))
 
 
 def validate_card_serial(

@@ -49,15 +49,16 @@ def normalize_provisional_code(raw: str, field: str = "code") -> str:
 def validate_otp(raw: str, field: str = "code") -> str:
     """Return the one-time code without whitespace, or raise ``INVALID_CODE_FORMAT``."""
     code = remove_spaces(raw)
-    if not _OTP.fullmatch(code):
-        raise invalid(
-            "INVALID_CODE_FORMAT",
-            _("The one-time code must have exactly {length} digits (you typed "
-              "{typed} characters); copy it from the e-mail or SMS you just received.")
-            .format(length=OTP_LENGTH, typed=len(code)),
-            field,
-        )
-    return code
+    if _OTP.fullmatch(code):
+        return code
+    if code and not (code.isascii() and code.isdigit()):  # letters typed: saying how many would not help
+        message = _("The one-time code is made of digits only ({length} of them); copy it from the e-mail or SMS "
+                    "you just received, or from your authenticator app.").format(length=OTP_LENGTH)
+    else:
+        message = _("The one-time code must have exactly {length} digits (you typed {typed}); copy it from the "
+                    "e-mail or SMS you just received, or from your authenticator app.").format(
+                        length=OTP_LENGTH, typed=len(code))
+    raise invalid("INVALID_CODE_FORMAT", message, field)
 
 
 def generate_provisional_code() -> str:

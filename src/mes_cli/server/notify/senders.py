@@ -53,7 +53,7 @@ class SmtpSender:
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(_("the e-mail server refused or could not be reached ({error})")
-                                .format(error=type(exc).__name__)) from None
+                                .format(error=_problem(exc))) from None
 
 
 class WebhookSmsSender:
@@ -71,6 +71,30 @@ class WebhookSmsSender:
             response = httpx.post(self._url, json={"to": recipient, "text": body}, timeout=10)
         except httpx.HTTPError as exc:
             raise DeliveryError(_("the SMS gateway could not be reached ({error})")
-                                .format(error=type(exc).__name__)) from None
+                                .format(error=_problem(exc))) from None
         if response.status_code >= 300:
             raise DeliveryError(_("the SMS gateway answered HTTP {status}").format(status=response.status_code))
+
+
+def _problem(exc: Exception) -> str:
+    """What went wrong with a sender, in words a person reads (never a Python exception's name)."""
+    import socket
+    import smtplib
+    import ssl
+
+    import httpx
+
+    if isinstance(exc, (TimeoutError, socket.timeout, httpx.TimeoutException)):
+        return _("no answer in time")
+    if isinstance(exc, socket.gaierror):
+        return _("its name could not be resolved")
+    if isinstance(exc, ssl.SSLError):
+        return _("the secure connection failed")
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return _("the user name or password was refused")
+    if isinstance(exc, (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused)):
+        return _("the address was refused")
+    if isinstance(exc, (ConnectionError, httpx.ConnectError, smtplib.SMTPConnectError,
+                        smtplib.SMTPServerDisconnected)):
+        return _("the connection was refused or lost")
+    return _("an unexpected error")

@@ -46,19 +46,33 @@ def _failure_delay(ctx: ServerContext, count: int) -> dt.timedelta:
     return min(dt.timedelta(seconds=2 ** min(extra, 20)), ctx.policy.login_max_delay)
 
 
-def _check_throttle(ctx: ServerContext, identifier: str, now: dt.datetime) -> Throttle:
+def _check_throttle(ctx: ServerContext, identifier: str, now: dt.datetime,
+                    attempts_left: int | None = None) -> Throttle:
+    """Refuses while the account must wait; ``attempts_left``: the code step of a login, said in its words."""
     throttle = failures(ctx, identifier)
     count = throttle.count(now)
     if count >= ctx.policy.login_lock_after:
         raise MesError("ACCOUNT_LOCKED", _("This account is locked after too many failed logins; "
                                            "reset your password with `mes reset-password` to unlock it."))
-    delay = _failure_delay(ctx, count)
-    last = throttle.last_at(now)
-    if delay and last and now < last + delay:
-        wait = seconds_until(last + delay, now)
+    wait = _wait(ctx, throttle, now)
+    if wait and attempts_left is not None:
+        raise MesError("TOO_MANY_ATTEMPTS", _("Too many failed logins on this account: wait {wait} s, then type the "
+                                              "code again ({attempts} attempt(s) left).").format(
+                                                  wait=wait, attempts=attempts_left),
+                       {"retry_after_seconds": wait, "attempts_left": attempts_left})
+    if wait:
         raise MesError("TOO_MANY_ATTEMPTS", _("Too many failed logins on this account; wait {wait} s before trying "
                                               "again.").format(wait=wait), {"retry_after_seconds": wait})
     return throttle
+
+
+def _wait(ctx: ServerContext, throttle: Throttle, now: dt.datetime) -> int:
+    """Seconds before the account may try again (0: now)."""
+    delay = _failure_delay(ctx, throttle.count(now))
+    last = throttle.last_at(now)
+    if delay and last and now < last + delay:
+        return seconds_until(last + delay, now)
+    return 0
 
 
 def start(ctx: ServerContext, request: m.LoginRequest) -> m.LoginStarted:
@@ -103,17 +117,49 @@ def start(ctx: ServerContext, request: m.LoginRequest) -> m.LoginStarted:
                           attempts_left=ctx.policy.otp_max_tries)
 
 
-def _totp_verifier(ctx: ServerContext, space: sqlite3.Row, now: dt.datetime):
-    """A code check that also remembers the step used, so that a code cannot be replayed."""
+def _totp_verifier(ctx: ServerContext, space: sqlite3.Row, now: dt.datetime, seen: dict):
+    """A code check that also remembers the step used, so that a code cannot be replayed.
+
+    A code of a step already used (the one that confirmed the app, or the last login's)
+    is refused like a wrong one, but ``seen["reused"]`` lets the answer say why.
+    """
 
     def verify(code: str) -> bool:
         step = totp.matching_step(space["totp_secret"], code, now, after_step=space["totp_last_step"])
         if step is None:
+            seen["reused"] = totp.matching_step(space["totp_secret"], code, now) is not None
             return False
         ctx.store.run("UPDATE spaces SET totp_last_step = ? WHERE person_id = ?", (step, space["person_id"]))
         return True
 
     return verify
+
+
+def _wrong_code(ctx: ServerContext, channel: str, outcome, reused: bool, wait: int) -> MesError:
+    """One family of answers for the code step: what was wrong, the tries left, and any wait before the next.
+
+    The wait of the account's failure delay is said with the wrong code itself, so the next
+    answer does not come as a different refusal ("too many failed logins") out of the blue.
+    """
+    if outcome.attempts_left <= 0:  # the wait is for a new login, not a retry of this one: said, not in details
+        message = _("Too many wrong codes: this code no longer works. Start again with `mes login`.")
+        if wait:
+            message = _("Too many wrong codes: this code no longer works. Start again with `mes login` in {wait} s "
+                        "(after repeated failures, each new try waits longer).").format(wait=wait)
+        return MesError("TOO_MANY_ATTEMPTS", message, {"attempts_left": 0})
+    details = {"attempts_left": outcome.attempts_left, **({"retry_after_seconds": wait} if wait else {})}
+    if channel != "totp":
+        message = _("This code is not the one we sent; {attempts} attempt(s) left.")
+    elif reused:
+        message = _("This authenticator code was already used: each code works once (the one that confirmed the "
+                    "app too). Type the app's next code (it changes every 30 s); {attempts} attempt(s) left.")
+    else:
+        message = _("This code is not the one your authenticator app shows now (check the app's clock); "
+                    "{attempts} attempt(s) left.")
+    message = message.format(attempts=outcome.attempts_left)
+    if wait:
+        message += " " + _("Wait {wait} s before the next try.").format(wait=wait)
+    return MesError("INVALID_CODE", message, details)
 
 
 def complete(ctx: ServerContext, request: m.LoginCode) -> m.SessionView:
@@ -124,16 +170,16 @@ def complete(ctx: ServerContext, request: m.LoginCode) -> m.SessionView:
         raise MesError("LOGIN_EXPIRED", _("This login attempt is over (expired, used, or too many wrong codes). "
                                           "Start again with `mes login`."))
     space = ctx.store.one("SELECT * FROM spaces WHERE person_id = ?", (row["person_id"],))
-    throttle = _check_throttle(ctx, space["identifier"], now)
-    verifier = _totp_verifier(ctx, space, now) if row["channel"] == "totp" else None
+    throttle = _check_throttle(ctx, space["identifier"], now, attempts_left=ctx.policy.otp_max_tries - row["tries"])
+    seen: dict = {}
+    verifier = _totp_verifier(ctx, space, now, seen) if row["channel"] == "totp" else None
     if verifier is not None and space["totp_secret"] is None:
         raise MesError("TOTP_NOT_ENROLLED", _("The authenticator app was removed from this account. "
                                               "Start again with `mes login`."))
     outcome = challenges.check_code(ctx, row, code, now, verifier=verifier)
     if not outcome.ok:
         throttle.hit(now)
-        raise challenges.wrong_code_error(outcome, _("Too many wrong codes: this code no longer works. "
-                                                     "Start again with `mes login`."))
+        raise _wrong_code(ctx, row["channel"], outcome, seen.get("reused", False), _wait(ctx, throttle, now))
     if space["state"] != "active":
         raise MesError("ACCOUNT_NOT_ACTIVE", _("This space is no longer active."))
     token = new_token()
@@ -156,6 +202,10 @@ def authenticate(ctx: ServerContext, token: str | None) -> sqlite3.Row:
     row = ctx.store.one("SELECT * FROM sessions WHERE token_hash = ?", (token_hash(token),))
     if (row is None or row["revoked_at"] or now >= from_iso(row["expires_at"])
             or now >= from_iso(row["last_seen_at"]) + ctx.policy.session_idle):
+        if row is None:  # never issued here: mistyped, copied from another server, or a stale MES_TOKEN
+            raise MesError("SESSION_EXPIRED", _("This session token is not valid on this server (it was never "
+                                                "issued here: check MES_TOKEN if you set it); log in with "
+                                                "`mes login`."))
         raise MesError("SESSION_EXPIRED", _("Your session has expired or was closed; log in again with "
                                             "`mes login`."))
     if now - from_iso(row["last_seen_at"]) >= SEEN_GRANULARITY:  # one write a minute, not one per request

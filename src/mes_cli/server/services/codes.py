@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from typing import Callable
 
 from ...contract import models as m
 from ...contract.errors import MesError
@@ -71,11 +72,14 @@ def check_identification_allowed(ctx: ServerContext, nir: str, now: dt.datetime)
     return throttle
 
 
-def identify(ctx: ServerContext, proof: m.IdentityProof, now: dt.datetime, with_code: bool = False) -> sqlite3.Row:
+def identify(ctx: ServerContext, proof: m.IdentityProof, now: dt.datetime, with_code: bool = False,
+             explain: Callable[[sqlite3.Row | None, str, str], None] | None = None) -> sqlite3.Row:
     """The person whose NIR, serial and date of birth all match, or NO_USER_FOUND.
 
     The answer is the same whichever part is wrong, and every failure counts
-    against the NIR typed, registered or not.
+    against the NIR typed, registered or not. ``explain(person, serial, birth)``
+    may raise a more helpful error instead, for a mismatch it has proved harmless
+    to name (see ``child_code_hint``).
     """
     nir = validate_nir(proof.nir)
     serial = validate_card_serial(proof.card_serial)
@@ -83,9 +87,66 @@ def identify(ctx: ServerContext, proof: m.IdentityProof, now: dt.datetime, with_
     throttle = check_identification_allowed(ctx, nir, now)
     person = person_by_nir(ctx, nir)
     if person is None or person["card_serial"] != serial or person["birth_date"] != birth.isoformat():
+        if explain is not None:
+            explain(person, serial, birth.isoformat())
         throttle.hit(now)
         raise no_match(with_code)
     return person
+
+
+def child_code_hint(ctx: ServerContext, code: str, now: dt.datetime, *, child: sqlite3.Row | None = None,
+                    serial: str | None = None, birth: str | None = None, parent: sqlite3.Row | None = None) -> None:
+    """Raises "this is a child's code" when the whole proof shows it; returns otherwise.
+
+    Said only when the proof holds together as a whole, so that it tells nothing to
+    someone who does not already hold both the child's letter and the identity typed:
+    - the child's own proof (``child``, ``serial``, ``birth``): the code is one of the
+      child's, the date of birth is the child's, and the serial is the child's card, or,
+      for a child on no card of its own, the card of one of its legal representatives
+      (the card a child is on);
+    - a legal representative fully identified (``parent``: NIR, serial and date of birth
+      all theirs) with the code of a child they declared.
+    Anything else keeps the one answer of every mismatch (NO_USER_FOUND).
+    """
+    digest = ctx.secrets.code_hash(code)
+    if parent is not None:
+        found = ctx.store.one(
+            "SELECT p.* FROM provisional_codes pc JOIN representatives r ON r.child_id = pc.person_id"
+            " JOIN persons p ON p.id = pc.person_id WHERE r.parent_id = ? AND pc.code_hash = ? LIMIT 1",
+            (parent["id"], digest))
+        if found is not None and declared_minor(ctx, found, now):
+            raise childs_code(found["first_name"])
+        return
+    if child is None or child["birth_date"] != birth:
+        return
+    if ctx.store.one("SELECT 1 FROM provisional_codes WHERE person_id = ? AND code_hash = ?",
+                     (child["id"], digest)) is None:
+        return
+    cards = {row["card_serial"] for row in ctx.store.all(
+        "SELECT p.card_serial FROM representatives r JOIN persons p ON p.id = r.parent_id WHERE r.child_id = ?",
+        (child["id"],))}
+    if not cards or not declared_minor(ctx, child, now):
+        return  # not a declared child, or one of age: they activate their own space
+    if serial == child["card_serial"] or (child["card_serial"] is None and serial in cards):
+        raise childs_code(child["first_name"])
+
+
+def declared_minor(ctx: ServerContext, person: sqlite3.Row, now: dt.datetime) -> bool:
+    """A child declared by a legal representative, not yet of age: its profile is attached, not activated."""
+    from .profiles import majority_date
+
+    if ctx.store.one("SELECT 1 FROM representatives WHERE child_id = ?", (person["id"],)) is None:
+        return False
+    return now.date() < majority_date(ctx, person["birth_date"])
+
+
+def childs_code(first_name: str) -> MesError:
+    """The answer to a child's code used to activate: what to do instead (NO_USER_FOUND: no space of its own)."""
+    return MesError("NO_USER_FOUND", _(
+        "This is the provisional code of {first_name}, a child: a child's profile is not activated on its own. The "
+        "legal representative who declared the child attaches it to their space with `mes children link` and this "
+        "code (activate your own space first, with the code of your own letter, if it is not active).").format(
+            first_name=first_name), {"reason": "child_code"})
 
 
 def matching_code(ctx: ServerContext, person_id: str, raw_code: str, now: dt.datetime) -> sqlite3.Row | None:

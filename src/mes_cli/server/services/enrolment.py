@@ -24,7 +24,8 @@ from ..context import ServerContext
 from ..notify import Notification
 from ..security import new_token, token_hash
 from . import challenges, messages
-from .codes import ensure_code_usable, identification_throttle, identify, matching_code, no_match
+from .codes import (child_code_hint, childs_code, declared_minor, ensure_code_usable, identification_throttle,
+                    identify, matching_code, no_match)
 from .common import effective_state, person_by_id
 from .accounts import account_view, identifier_taken, notify_person
 
@@ -33,12 +34,17 @@ CONTACT_PURPOSE = "contact"
 
 def start(ctx: ServerContext, request: m.EnrolmentRequest) -> m.EnrolmentStarted:
     now = ctx.clock.now()
-    normalize_provisional_code(request.code)  # a malformed code is refused before any lookup
-    person = identify(ctx, request, now, with_code=True)
+    code = normalize_provisional_code(request.code)  # a malformed code is refused before any lookup
+    person = identify(ctx, request, now, with_code=True,
+                      explain=lambda child, serial, birth: child_code_hint(ctx, code, now, child=child, serial=serial,
+                                                                           birth=birth))
     code_row = matching_code(ctx, person["id"], request.code, now)
     if code_row is None:
+        child_code_hint(ctx, code, now, parent=person)
         identification_throttle(ctx, person["nir"]).hit(now)
         raise no_match(with_code=True)
+    if declared_minor(ctx, person, now):  # a child on a card of its own, with its own code: the whole proof holds
+        raise childs_code(person["first_name"])
     ensure_code_usable(code_row, now)
     if person["deceased"]:
         raise MesError("DECEASED_INDIVIDUAL", _("This person is registered as deceased; no space can be activated."))

@@ -65,8 +65,9 @@ def _insert_person(conn: sqlite3.Connection, ctx: ServerContext, data: dict, now
     except sqlite3.IntegrityError:
         raise MesError(
             "NIR_ALREADY_REGISTERED",
-            _("A person with NIR ending in {suffix} is already in the registry; each NIR is registered "
-              "once.").format(suffix=data["nir"][-4:]),
+            _("A person with NIR ending in {suffix} is already in the registry (each NIR is registered once): "
+              "nothing was added, the seed is all or nothing. Remove that person from the file to add the "
+              "others.").format(suffix=data["nir"][-4:]),
             {"nir_suffix": data["nir"][-4:]},
         ) from None
     conn.execute(
