@@ -20,10 +20,12 @@ def test_uses_the_current_session(mes):
     assert mes.ok("api", "get", "v1/me")["account"]["identifier"] == p["identifier"]
 
 
-def test_errors_take_their_exit_code_from_the_error_body(mes):
+def test_errors_take_their_exit_code_from_the_error_body_printed_on_stdout(mes):
     anonymous = mes("api", "GET", "/v1/me")
-    assert anonymous.exit_code == 4 and anonymous.stdout == "" and "AUTH_REQUIRED" in anonymous.stderr
-    assert mes("api", "GET", "/v1/no-such-thing").exit_code == 7
+    assert anonymous.exit_code == 4 and "AUTH_REQUIRED" in anonymous.stderr
+    assert anonymous.json["error"]["code"] == "AUTH_REQUIRED", "the error body, as docs/json-output.md says"
+    missing = mes("api", "GET", "/v1/nope")
+    assert missing.exit_code == 7 and set(missing.json["error"]) >= {"code", "message", "details", "request_id"}
 
 
 def test_fields_build_a_typed_json_body(mes):

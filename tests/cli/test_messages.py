@@ -135,7 +135,10 @@ def test_a_blocked_professional_can_neither_write_nor_read(mes, tmp_path):
     reads = mes("server", "pro", "docs", "--rpps", DOCTOR, "--of", p["nir"])
     assert reads.exit_code == 4
     assert mes("messages", "send", "--to", DOCTOR, "--subject", "s", "--body", "b").exit_code == 4
+    replies = mes("messages", "reply", conversation["id"], "--body", "Merci")
+    assert replies.exit_code == 4 and "PROFESSIONAL_BLOCKED" in replies.stderr, "blocking cuts both ways"
     mes.ok("pros", "unblock", DOCTOR)
+    assert mes.ok("messages", "reply", conversation["id"], "--body", "Merci")["sender"] == "person"
     assert len(mes.ok("server", "pro", "docs", "--rpps", DOCTOR, "--of", p["nir"])) == 1
     listed = {pro["rpps"]: pro for pro in mes.ok("pros", "list")}
     assert listed[DOCTOR]["has_written"] is True and listed[DOCTOR]["blocked"] is False

@@ -6,7 +6,9 @@ true/false/null parsed, anything else a string), `k:=JSON` for raw JSON; for
 GET/HEAD/DELETE the fields go in the query string instead. `--input FILE|-`
 sends a file (or stdin) as the body. The answer is printed on stdout: JSON
 pretty-printed, text as is, anything else as bytes (redirect it to a file).
-Errors go through the usual boundary: the exit code comes from the error body.
+An error's answer too (like `gh api`): its body ``{"error": {...}}`` on stdout,
+for a script to read, and the usual one line on stderr with the exit code that
+the error body gives (docs/json-output.md).
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ def api(
     content_type: Annotated[str, typer.Option("--content-type", help="Content-Type of an --input body")]
     = "application/json",
 ) -> None:
-    """Call any endpoint with the current session; print the JSON answer on stdout."""
+    """Call any endpoint with the current session; print the JSON answer on stdout (an error's body too)."""
     import json
 
     from ..contract.errors import MesError
@@ -108,7 +110,7 @@ def api(
     elif input_:
         content = _read_input(app, input_)
         headers.setdefault("Content-Type", content_type)
-    reply = app.client.raw(method, path, content=content, headers=headers)
+    reply = app.client.raw(method, path, content=content, headers=headers, on_error=lambda error: _print(app, error))
     _print(app, reply)
 
 

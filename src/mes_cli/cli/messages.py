@@ -13,10 +13,12 @@ from .context import AppContext
 from .options import FormatOpt, YesOpt
 
 messages_app = typer.Typer(help="Your secure messages with health professionals.", no_args_is_help=True)
-pros_app = typer.Typer(help="Health professionals who wrote to you: list, block, unblock.", no_args_is_help=True)
+pros_app = typer.Typer(help="Health professionals: those who wrote to you, the directory; block, unblock.",
+                       no_args_is_help=True)
 
 CONVERSATION_COLUMNS = ["id", "last_message_at", "professional.name", "subject", "unread", "closed_at"]
-BodyOpt = Annotated[Optional[str], typer.Option("--body", "-m", help="The message text")]
+BodyOpt = Annotated[Optional[str], typer.Option("--body", "-m", help="The message text (none, on a terminal: "
+                                                 "$VISUAL or $EDITOR opens, else type it)")]
 BodyFileOpt = Annotated[Optional[Path], typer.Option("--body-file", help="Read the text from FILE ('-': stdin)")]
 AttachOpt = Annotated[Optional[list[str]], typer.Option("--attach", help="A file to attach, or a document id "
                       "(d_…) of your space; repeat for several", show_default=False)]
@@ -26,9 +28,14 @@ def _app(ctx: typer.Context) -> AppContext:
     return ctx.obj
 
 
+SCISSORS = "# ------------------------ >8 ------------------------"
+
+
 def _body(app: AppContext, body: str | None, body_file: Path | None) -> str:
     from ..contract.errors import MesError
 
+    if body is None and body_file is None and app.env.interactive:
+        return _compose(app)
     if (body is None) == (body_file is None):
         raise MesError("INPUT_REQUIRED", _("Give the text with --body TEXT or --body-file FILE (or - for stdin)."),
                        {"flag": "--body"})
@@ -41,6 +48,51 @@ def _body(app: AppContext, body: str | None, body_file: Path | None) -> str:
     except (OSError, UnicodeDecodeError) as exc:
         raise MesError("VALIDATION_ERROR", _("Cannot read {path}: {error}.").format(path=body_file, error=exc),
                        {"field": "body_file"}) from None
+
+
+def _compose(app: AppContext) -> str:
+    """The text written in $VISUAL or $EDITOR (as git does), else typed on the terminal up to Ctrl-D."""
+    from ..contract.errors import MesError
+
+    editor = app.env.get("VISUAL") or app.env.get("EDITOR")
+    if editor:
+        text = _edit(app, editor)
+    else:
+        app.say(_("Type your message, then Ctrl-D on an empty line (or set $EDITOR to write it in your editor)."))
+        text = app.env.stdin.read()
+    if not text.strip():
+        raise MesError("VALIDATION_ERROR", _("The message is empty; nothing was sent."), {"field": "body"})
+    return text.strip()
+
+
+def _edit(app: AppContext, editor: str) -> str:
+    """Opens the editor on a private temporary file; what is above the scissors line is the message."""
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+
+    from ..contract.errors import MesError
+
+    hint = _("Write your message above this line; everything below it is ignored. "
+             "An empty message sends nothing.")
+    fd, name = tempfile.mkstemp(prefix="mes-message-", suffix=".txt")  # 0600: the text is health data
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(f"\n\n{SCISSORS}\n# {hint}\n")
+        try:
+            status = subprocess.call([*shlex.split(editor), name])
+        except (OSError, ValueError) as exc:  # not found, not executable, unbalanced quotes
+            reason = getattr(exc, "strerror", None) or str(exc)
+        else:
+            reason = _("exit status {status}").format(status=status) if status else None
+        if reason:
+            raise MesError("INPUT_REQUIRED", _("The editor {editor!r} failed ({reason}); nothing was sent. Give the "
+                                               "text with --body or --body-file.").format(editor=editor, reason=reason),
+                           {"flag": "--body"})
+        return Path(name).read_text(encoding="utf-8", errors="replace").split(SCISSORS)[0]
+    finally:
+        Path(name).unlink(missing_ok=True)
 
 
 def _attachments(app: AppContext, items: list[str] | None) -> tuple[list[str], list[str]]:
@@ -149,14 +201,27 @@ def save_attachment(
     category: Annotated[Optional[str], typer.Option("--category", "-c", help="Document category",
                                                     autocompletion=complete_category)] = None,
     title: Annotated[Optional[str], typer.Option("--title", help="Document title")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the attachment as it is to this "
+                      "file or directory ('-': stdout) instead of filing it into your documents")] = None,
+    force: Annotated[bool, typer.Option("--force", help="With --output: overwrite an existing file")] = False,
     fmt: FormatOpt = None,
 ) -> None:
-    """File an attachment into your documents (each document of an IHE XDM archive, with its own metadata)."""
+    """File an attachment into your documents (each document of an IHE XDM archive, with its own metadata),
+    or write it to a local file with --output."""
     from ..contract import models as m
     from ..contract.errors import MesError
     from ..domain.categories import validate_category
 
     app = _app(ctx)
+    if output is not None:
+        if category is not None or title is not None:
+            raise MesError("VALIDATION_ERROR", _("--category and --title file an attachment into your documents; "
+                                                 "--output writes it to a file as it is: choose one."),
+                           {"field": "output"})
+        written, size = _write_attachment(app, message_id, attachment_id, output, force)
+        if written is not None:
+            app.say(_("✓ {path} ({size:,} bytes, SHA-256 verified)").format(path=written, size=size))
+        return
     try:  # an IHE XDM archive (or a CDA) files each of its documents; any other attachment is filed as it is
         filed = app.client.file_attachment(app.profile(), message_id, attachment_id)
     except MesError as exc:
@@ -178,6 +243,55 @@ def save_attachment(
     else:
         app.say(_("✓ saved as document {id} (it was already there)").format(id=saved.document.id))
     app.emit(saved.document, fmt)
+
+
+def _write_attachment(app: AppContext, message_id: str, attachment_id: str, output: Path,
+                      force: bool) -> tuple[Path | None, int]:
+    """The attachment's bytes as they are (a zip stays a zip) into a new file, its SHA-256 checked before
+    the file appears (client/downloads.py); ``-o DIR`` uses the attachment's file name; ``-o -`` stdout."""
+    import hashlib
+
+    from ..client.downloads import safe_filename, target_path, write_new_file
+    from ..contract.errors import MesError
+
+    digest, size = hashlib.sha256(), 0
+    with app.client.open_attachment(app.profile(), message_id, attachment_id) as reply:
+        announced = reply.headers.get("X-Content-SHA256", "")
+
+        def fill(out) -> None:
+            nonlocal size
+            for chunk in reply.iter_bytes(64 * 1024):
+                digest.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+            out.flush()
+            if digest.hexdigest() != announced:
+                raise MesError("CHECKSUM_MISMATCH", _("The bytes received do not match the attachment's SHA-256; "
+                                                      "nothing was written. Try again."),
+                               {"expected": announced, "received": digest.hexdigest()})
+
+        if str(output) == "-":
+            import sys
+
+            fill(getattr(app.env.stdout, "buffer", sys.stdout.buffer))
+            return None, size
+        name = safe_filename(_disposition_name(reply.headers.get("Content-Disposition", "")) or attachment_id, "")
+        return write_new_file(target_path(output, name), fill, force), size
+
+
+def _disposition_name(header: str) -> str | None:
+    """The file name of a Content-Disposition header: ``filename*=UTF-8''…`` (RFC 6266) first."""
+    import re
+    from urllib.parse import unquote
+
+    extended = re.search(r"filename\*\s*=\s*([\w-]*)'[^']*'([^;\s]+)", header)
+    if extended:
+        try:
+            return unquote(extended.group(2), encoding=extended.group(1) or "utf-8", errors="replace")
+        except LookupError:
+            pass
+    plain = re.search(r'filename\s*=\s*(?:"([^"]*)"|([^;\s]+))', header)
+    return (plain.group(1) or plain.group(2)) if plain else None
 
 
 @messages_app.command("delete")
@@ -213,6 +327,28 @@ def pros_list(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     """Professionals who wrote to you, and those you blocked."""
     app = _app(ctx)
     app.emit(app.client.professionals(app.profile()).professionals, fmt)
+
+
+@pros_app.command("search")
+def pros_search(
+    ctx: typer.Context,
+    words: Annotated[Optional[list[str]], typer.Argument(
+        help="Words of a name, profession, specialty or city, or an RPPS number (case and accents ignored); "
+             "none: the directory from the start", show_default=False)] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="At most this many")] = 50,
+    fmt: FormatOpt = None,
+) -> None:
+    """Search the directory of health professionals (public, as the RPPS directory is): an RPPS number for
+    `mes pros block`, `mes history --pro` or `mes server pro`, even of one who never wrote to you."""
+    app = _app(ctx)
+    text = " ".join(words or []) or None
+    found = app.client.search_directory(app.profile(), text, limit + 1).professionals
+    if len(found) > limit:
+        app.say(_("More than {limit} professionals match; narrow the search or raise --limit.").format(limit=limit))
+    elif not found and text:
+        app.say(_("No professional in the directory matches {text!r}.").format(text=text))
+    app.emit(found[:limit], fmt, columns=["rpps", "name", "profession", "specialty", "city", "blocked",
+                                          "has_written"])
 
 
 def _block(ctx: typer.Context, rpps: str, blocked: bool, fmt: str | None) -> None:

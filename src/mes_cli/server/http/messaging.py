@@ -67,6 +67,13 @@ PERSON = [
     Operation("GET", BASE + "/professionals", "listProfessionals", "Professionals who wrote to you, and those blocked",
               "messages", lambda ctx, call: messaging.list_professionals(ctx, _profile(ctx, call)), None,
               m.ProfessionalList, access="session"),
+    Operation("GET", BASE + "/directory", "searchDirectory",
+              "Search the (public) directory of health professionals by name, profession, specialty, city or "
+              "RPPS number; each result says whether this profile blocked them", "messages",
+              lambda ctx, call: messaging.search_directory(ctx, _profile(ctx, call), call.query), None,
+              m.ProfessionalList, access="session",
+              query=(("q", str, "Words that must all match (case and accents ignored); none: the directory "
+                                "from the start"), ("limit", int, "At most this many (default 50)"))),
     Operation("PUT", BASE + "/professionals/{rpps}/block", "blockProfessional",
               "Block a professional: they can neither write to you nor read your documents", "messages",
               lambda ctx, call: messaging.block(ctx, _profile(ctx, call), call.params["rpps"], True), None,

@@ -11,12 +11,14 @@ Attachments are stored like documents (same type and size checks, same blobs).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 
 from ...contract import models as m
 from ...contract.errors import MesError
+from ...domain._text import fold
 from ...domain.rpps import validate_rpps
-from ...domain.sniff import ACCEPTED
+from ...domain.sniff import ACCEPTED, EXTENSIONS
 from ...i18n import _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
@@ -26,6 +28,7 @@ from .common import new_id, next_seq, person_by_id
 from .profiles import caregiving
 
 MAX_ATTACHMENTS = 10
+_UNSAFE_IN_NAMES = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 
 # --- directory -------------------------------------------------------------------------
@@ -70,6 +73,35 @@ def list_professionals(ctx: ServerContext, profile_id: str) -> m.ProfessionalLis
         "SELECT * FROM professionals WHERE rpps IN (SELECT rpps FROM conversations WHERE profile_id = ?"
         " UNION SELECT rpps FROM blocked_professionals WHERE profile_id = ?) ORDER BY name", (profile_id, profile_id))
     return m.ProfessionalList(professionals=[_pro_view(ctx, r, profile_id) for r in rows])
+
+
+DIRECTORY_LIMIT = 50
+
+
+def search_directory(ctx: ServerContext, profile_id: str, query: dict) -> m.ProfessionalList:
+    """The directory of professionals (public, like the RPPS directory), searched by words of a name,
+    profession, specialty or city, or by RPPS number — case and accents ignored, every word must match;
+    no words: the directory from the start. Each result says whether this profile blocked them and
+    whether they wrote to it, so that the next step (`mes pros block`) is at hand."""
+    words = fold(query.get("q") or "").split()
+    limit = query.get("limit") or DIRECTORY_LIMIT
+    found = []
+    for row in ctx.store.all("SELECT * FROM professionals ORDER BY name, rpps"):
+        haystack = fold(" ".join(row[k] or "" for k in ("name", "profession", "specialty", "city", "rpps")))
+        if all(word in haystack for word in words):
+            found.append(row)
+            if len(found) == limit:
+                break
+    blocked = {r["rpps"] for r in ctx.store.all("SELECT rpps FROM blocked_professionals WHERE profile_id = ?",
+                                                (profile_id,))}
+    written = {r["rpps"] for r in ctx.store.all("SELECT DISTINCT rpps FROM conversations WHERE profile_id = ?",
+                                                (profile_id,))}
+    views = []
+    for row in found:
+        view = _pro_view(ctx, row)
+        view.blocked, view.has_written = row["rpps"] in blocked, row["rpps"] in written
+        views.append(view)
+    return m.ProfessionalList(professionals=views)
 
 
 def block(ctx: ServerContext, profile_id: str, rpps: str, blocked: bool) -> m.ProfessionalView:
@@ -206,8 +238,17 @@ def _attach(ctx: ServerContext, conn, profile_id: str, message_id: str, attachme
         doc = documents.get(ctx, profile_id, document_id)
         conn.execute("INSERT INTO attachments(id, profile_id, message_id, filename, media_type, size, sha256,"
                      f" created_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, {next_seq('attachments')})",
-                     (new_id("a"), profile_id, message_id, doc.title, doc.media_type, doc.size, doc.sha256,
+                     (new_id("a"), profile_id, message_id, _document_filename(doc.title, doc.media_type),
+                      doc.media_type, doc.size, doc.sha256,
                       to_iso(ctx.clock.now())))
+
+
+def _document_filename(title: str, media_type: str) -> str:
+    """A document of the space sent as an attachment is named after its title, with the extension of
+    its type (``Bilan sanguin.pdf``), so that whoever saves it gets a file that opens."""
+    stem = " ".join(_UNSAFE_IN_NAMES.sub(" ", title).split()).strip(" .") or "document"
+    extension = EXTENSIONS.get(media_type, "")
+    return stem if stem.lower().endswith(extension) else stem[:95] + extension
 
 
 def _post(ctx: ServerContext, conversation: sqlite3.Row, sender: str, body: str, attachment_ids: list[str],
@@ -248,9 +289,18 @@ def _writable(conversation: sqlite3.Row) -> None:
                                                 "Start a new one only if they write to you again."))
 
 
+def _not_blocked(ctx: ServerContext, profile_id: str, pro: sqlite3.Row) -> None:
+    """A blocked professional can neither write to the person nor be written to: blocking cuts the
+    exchange both ways, for a reply as for a new conversation."""
+    if _is_blocked(ctx, profile_id, pro["rpps"]):
+        raise MesError("PROFESSIONAL_BLOCKED", _("You blocked {name}; unblock them first (`mes pros unblock`).").format(
+            name=pro["name"]))
+
+
 def reply(ctx: ServerContext, profile_id: str, conversation_id: str, request: m.ReplyIn) -> m.ConversationView:
     conversation = _conversation(ctx, profile_id, conversation_id)
     _writable(conversation)
+    _not_blocked(ctx, profile_id, professional(ctx, conversation["rpps"]))
     _post(ctx, conversation, "person", request.body, request.attachment_ids, request.document_ids)
     return _view(ctx, conversation, with_messages=True)
 
@@ -264,9 +314,7 @@ def start_by_person(ctx: ServerContext, profile_id: str, request: m.NewConversat
         raise MesError("MESSAGING_NOT_ALLOWED", _("You can write to {name} only once they have written to you "
                                                   "and while that exchange is open; reply in an existing "
                                                   "conversation instead.").format(name=pro["name"]))
-    if _is_blocked(ctx, profile_id, pro["rpps"]):
-        raise MesError("PROFESSIONAL_BLOCKED", _("You blocked {name}; unblock them first (`mes pros unblock`).").format(
-            name=pro["name"]))
+    _not_blocked(ctx, profile_id, pro)
     conversation_id = _open(ctx, profile_id, pro["rpps"], request.subject, "person")
     conversation = _conversation(ctx, profile_id, conversation_id)
     _post(ctx, conversation, "person", request.body, request.attachment_ids, request.document_ids)
