@@ -19,6 +19,11 @@ repeated --repeat times, round-robin, and their medians compared):
             PDFs are tests/support/files.py `pdf(..., pad_to=...)`, each with its own text).
   memory    the peak RSS of each of these processes (GNU time's %M, see run_process), for every N:
             embedded (the server's share is in the same process) and remote (the CLI alone).
+            --many-docs N adds one embedded import (and upload) of N documents, to see where the
+            growth leads.
+  rates     docs/s and MB/s of the documents' bytes (not the archive's, which is deflated), whole
+            process; and the marginal rate between the smallest and the largest N, in which start-up
+            and exit cancel out.
   modes     embedded (`--api-url local`, the server in the CLI process) and remote (`mes server run
             --port 0 --dev` in a subprocess on this machine; --skip-remote leaves it out).
   show      `mes docs show ID --format table` of the largest ANS example (by DOC0001.XML size), imported
@@ -135,13 +140,14 @@ def write_pdfs(folder: Path, sizes: list[int], tag: str) -> None:
         (folder / f"{tag}_{i:04d}.pdf").write_bytes(pdf(f"Bench {tag} {i} {secrets.token_hex(8)}", pad_to=size))
 
 
-def largest_ans_example() -> tuple[Path, int]:
-    def size(path: Path) -> int:
-        with zipfile.ZipFile(path) as z:
-            return z.getinfo(CDA_MEMBER).file_size
+def ans_cda_size(path: Path) -> int:
+    with zipfile.ZipFile(path) as z:
+        return z.getinfo(CDA_MEMBER).file_size
 
-    path = max(ans_archives(), key=size)
-    return path, size(path)
+
+def largest_ans_example() -> Path:
+    """The ANS example whose CDA document (DOC0001.XML) is the largest."""
+    return max(ans_archives(), key=ans_cda_size)
 
 
 def ans_archive_for_patient(path: Path) -> tuple[bytes, str]:
@@ -157,11 +163,6 @@ def ans_archive_for_patient(path: Path) -> tuple[bytes, str]:
     (birth,) = births
     edit = (lambda c: c.replace(f'birthTime value="{birth}"'.encode(), f'birthTime value="{ANS_BIRTH}"'.encode()))
     return retarget_archive(path.read_bytes(), ANS_PATIENT, edit), f"patient's birthTime {birth} → {ANS_BIRTH}"
-
-
-def ans_cda_size(path: Path) -> int:
-    with zipfile.ZipFile(path) as z:
-        return z.getinfo(CDA_MEMBER).file_size
 
 
 # --- processes --------------------------------------------------------------------
@@ -368,7 +369,7 @@ def show_cases(homes: Homes, mode: str, api_url: str, admin_token: str | None, r
     then times `docs show` of them and `whoami`, round-robin."""
     env, _, home = homes.person(api_url, admin_token, nir=ANS_PATIENT["nir"], birth_date=ANS_PATIENT["birth_date"],
                                 first_name=ANS_PATIENT["first_name"], last_name=ANS_PATIENT["last_name"])
-    largest, _ = largest_ans_example()
+    largest = largest_ans_example()
     unchanged = sorted((p for p in ans_archives() if p != largest and ans_archive_for_patient(p)[1] == "unchanged"),
                        key=ans_cda_size, reverse=True)[:2]
     imported = {}
@@ -428,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show-runs", type=int, default=15, help="timed runs per `docs show` case (default 15)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed `docs show` runs first (default 2)")
     parser.add_argument("--skip-remote", action="store_true", help="the embedded server only")
+    parser.add_argument("--many-docs", type=int, default=0, metavar="N", help="also import (and upload) N "
+                        "documents once, embedded, for the peak RSS (default: skip)")
     parser.add_argument("--json", metavar="FILE", type=Path, help="also write the figures to FILE")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--as-is", action="store_true", help="keep the environment's bytecode settings")
@@ -493,6 +496,21 @@ def main(argv: list[str] | None = None) -> int:
             if server is not None:
                 server.stop()
                 server = None
+        if args.many_docs:
+            say("\nMemory with more documents (embedded, one run each):")
+            env, who, home = homes.person()
+            archive = home / "many.zip"
+            sizes = write_archive(archive, template, who, args.many_docs, args.size, "many")
+            runs.append(timed(f"mes docs import ({archive.stat().st_size / 1e6:.1f} MB zip)", "import_many",
+                              "embedded", [MES, "docs", "import", str(archive), "--format", "json"], env,
+                              args.many_docs, sum(sizes), "created", archive.stat().st_size))
+            archive.unlink()
+            folder = root / "pdfs-many"
+            write_pdfs(folder, sizes, "many")
+            env, _, _ = homes.person()
+            runs.append(timed(f"mes docs upload -r (--jobs {DEFAULT_JOBS})", "upload_many", "embedded",
+                              [MES, "docs", "upload", str(folder), "-r", "--format", "json"], env, args.many_docs,
+                              sum(sizes), "uploaded"))
     finally:
         if server is not None:
             server.stop()
@@ -528,6 +546,18 @@ def main(argv: list[str] | None = None) -> int:
             row(f"{mode}, {count} docs: import ÷ upload --jobs {DEFAULT_JOBS}", f"{imp / up:.2f}×",
                 f"≥ {TARGET_VS_UPLOAD}×", imp / up >= TARGET_VS_UPLOAD)
             row(f"{mode}, {count} docs: import ÷ upload --jobs 1", f"{imp / med(mode, 'upload_j1', count):.2f}×")
+        if len(counts) > 1:  # the rate once started: start-up and exit cancel out between two sizes
+            lo, hi = counts[0], counts[-1]
+            marginal = {}
+            for kind in ("import", "upload", "upload_j1"):
+                extra = med(mode, kind, hi, "wall_s") - med(mode, kind, lo, "wall_s")
+                marginal[kind] = (hi - lo) / extra if extra > 0 else None
+                row(f"{mode}, marginal rate {lo}→{hi} docs: {kind}", "n/a (no difference)" if not marginal[kind]
+                    else f"{marginal[kind]:.0f} docs/s, {marginal[kind] * args.size / 1e6:.2f} MB/s "
+                         f"({1000 / marginal[kind]:.1f} ms per doc)")
+            if marginal["import"] and marginal["upload"]:
+                row(f"{mode}, marginal rate: import ÷ upload --jobs {DEFAULT_JOBS}",
+                    f"{marginal['import'] / marginal['upload']:.2f}×")
         memory[mode] = {}
         for kind in ("import", "upload", "upload_j1"):
             peaks = {count: max(r.maxrss_mb for r in pick(mode, kind, count)) for count in counts}
@@ -547,6 +577,17 @@ def main(argv: list[str] | None = None) -> int:
                 f"≤ +{TARGET_FLAT_MB:.0f} MB", growth <= TARGET_FLAT_MB)
             up = memory[mode]["upload"]
             row(f"  {mode}: upload peak, {hi} vs {lo} docs", f"{up[hi] - up[lo]:+.1f} MB")
+    many = {r.kind: r for r in runs if r.kind.endswith("_many")}
+    if many:
+        imp, up = many["import_many"], many["upload_many"]
+        lo = counts[0]
+        per_doc = (imp.maxrss_mb - memory["embedded"]["import"][lo]) * 1024 / (args.many_docs - lo)
+        row(f"peak RSS, embedded, import of {args.many_docs} docs", f"{imp.maxrss_mb:.1f} MB (upload "
+            f"{up.maxrss_mb:.1f} MB)", f"≤ {TARGET_RSS_MB:.0f} MB", imp.maxrss_mb <= TARGET_RSS_MB)
+        row(f"  embedded: import peak, {args.many_docs} vs {lo} docs", f"{per_doc:+.1f} KB per doc")
+        row(f"embedded, {args.many_docs} docs: import ÷ upload --jobs {DEFAULT_JOBS}",
+            f"{imp.docs_s:.0f} ÷ {up.docs_s:.0f} docs/s = {imp.docs_s / up.docs_s:.2f}×")
+        memory["embedded"]["many"] = {"docs": args.many_docs, "import_mb": imp.maxrss_mb, "upload_mb": up.maxrss_mb}
     for mode, info in show.items():
         for case in info["cases"]:
             row(f"{mode}: {case['name']}", f"{case['median_s'] * 1000:.0f} ms (p90 {case['p90_s'] * 1000:.0f})",

@@ -90,6 +90,7 @@ EXAMPLES: dict[str, list[str]] = {
         "mes docs upload scans/ --recursive --category CPT_REND --jobs 8",
         "find scans -name '*.pdf' | mes docs upload - --dry-run",
         "mes docs upload --manifest manifest.csv --format jsonl",
+        "mes docs upload bilan.pdf --category BIOLOGIE --title 'Bilan sanguin' --update   # already there: re-file it",
     ],
     "docs list": [
         "mes docs list",
@@ -97,8 +98,14 @@ EXAMPLES: dict[str, list[str]] = {
         "mes docs list --all --format csv > documents.csv",
     ],
     "docs show": ["mes docs show d_3f2a9c1b7e4d5a60"],
+    "docs edit": [
+        "mes docs edit d_3f2a9c1b7e4d5a60 --title 'Bilan sanguin' --category BIOLOGIE --date 01/02/2024",
+    ],
     "docs download": [
         "mes docs download d_3f2a9c1b7e4d5a60",
+        "mes docs download --all -o ~/mes-documents/ --jobs 8   # again later: only what is missing",
+        "mes docs download --all --category BIOLOGIE --since 01/01/2024 -o bilans/",
+        "mes docs list --search genou --format json | jq -r '.[].id' | mes docs download - -o genou/",
         "mes docs download d_3f2a9c1b7e4d5a60 -o ~/Documents/ --force",
         "mes docs download d_3f2a9c1b7e4d5a60 -o - | lp",
         "mes docs download d_3f2a9c1b7e4d5a60 --pdf -o compte-rendu.pdf   # the PDF a level-1 CDA wraps",
@@ -179,6 +186,7 @@ EXAMPLES: dict[str, list[str]] = {
     "messages read": ["mes messages read c_7d6c5b4a39281706"],
     "messages reply": [
         "mes messages reply c_7d6c5b4a39281706 --body 'Merci, à jeudi.'",
+        "mes messages reply c_7d6c5b4a39281706                # on a terminal: $EDITOR opens",
         "mes messages reply c_7d6c5b4a39281706 --body-file réponse.txt --attach analyses.pdf "
         "--attach d_3f2a9c1b7e4d5a60",
     ],
@@ -189,10 +197,12 @@ EXAMPLES: dict[str, list[str]] = {
     "messages save-attachment": [
         "mes messages save-attachment m_1a2b3c4d5e6f7081 a_8f7e6d5c4b3a2910 --category BIOLOGIE "
         "--title 'Bilan sanguin'",
+        "mes messages save-attachment m_1a2b3c4d5e6f7081 a_8f7e6d5c4b3a2910 --output ~/Téléchargements/",
     ],
     "messages delete": ["mes messages delete c_7d6c5b4a39281706 --yes"],
     "pros": ["mes pros list"],
     "pros list": ["mes pros list", "mes pros list --format json"],
+    "pros search": ["mes pros search dubois paris", "mes pros search cardiologie lyon --limit 10"],
     "pros block": ["mes pros block 10101234567"],
     "pros unblock": ["mes pros unblock 10101234567"],
     # -- server -----------------------------------------------------------------------------------

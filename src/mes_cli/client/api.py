@@ -108,8 +108,9 @@ class MesClient:
         policy.sleep(wait)
 
     def raw(self, method: str, path: str, *, content: Any = None, headers: dict | None = None,
-            admin: bool = True) -> httpx.Response:
-        """``mes api``: any request, with the session (if any) and the admin token (if set); errors raised."""
+            admin: bool = True, on_error: Callable[[httpx.Response], None] | None = None) -> httpx.Response:
+        """``mes api``: any request, with the session (if any) and the admin token (if set); errors raised
+        (after ``on_error`` has seen the answer: ``mes api`` prints an error's body too)."""
         headers = dict(headers or {})
         if self.token and not any(k.lower() == "authorization" for k in headers):
             headers["Authorization"] = f"Bearer {self.token}"
@@ -117,6 +118,8 @@ class MesClient:
             headers["X-Admin-Token"] = self.config.admin_token
         reply = self.send(method, path, content=content, headers=headers)
         if reply.status_code >= 400:
+            if on_error is not None:
+                on_error(reply)
             raise self._error(reply)
         return reply
 
@@ -410,6 +413,17 @@ class MesClient:
         return self.request("POST", f"/v1/profiles/{profile}/messages/{message_id}/attachments/{attachment_id}/save",
                             body=request, response=m.UploadResult, auth=True)
 
+    @contextmanager
+    def open_attachment(self, profile: str, message_id: str, attachment_id: str) -> Iterator[httpx.Response]:
+        """An attachment's bytes as a streamed answer (its SHA-256 in X-Content-SHA256, its name in
+        Content-Disposition). Not retried, like ``download_document``."""
+        url = f"/v1/profiles/{profile}/messages/{message_id}/attachments/{attachment_id}"
+        with self._transport_errors(), self.http.stream("GET", url, headers=self._auth_headers()) as reply:
+            if reply.status_code >= 400:
+                reply.read()
+                raise self._error(reply)
+            yield reply
+
     def file_attachment(self, profile: str, message_id: str, attachment_id: str) -> m.FiledDocuments:
         return self.request("POST", f"/v1/profiles/{profile}/messages/{message_id}/attachments/{attachment_id}/file",
                             response=m.FiledDocuments, auth=True)
@@ -420,6 +434,10 @@ class MesClient:
 
     def professionals(self, profile: str) -> m.ProfessionalList:
         return self.request("GET", f"/v1/profiles/{profile}/professionals", response=m.ProfessionalList, auth=True)
+
+    def search_directory(self, profile: str, text: str | None = None, limit: int | None = None) -> m.ProfessionalList:
+        return self.request("GET", f"/v1/profiles/{profile}/directory", params={"q": text, "limit": limit},
+                            response=m.ProfessionalList, auth=True)
 
     def block_professional(self, profile: str, rpps: str, blocked: bool) -> m.ProfessionalView:
         return self.request("PUT" if blocked else "DELETE", f"/v1/profiles/{profile}/professionals/{rpps}/block",

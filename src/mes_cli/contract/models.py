@@ -405,6 +405,7 @@ class DocumentPatch(Base):
     hidden: bool | None = None
     title: Annotated[str, Meta(max_length=200)] | None = None
     category: Annotated[str, Meta(max_length=40)] | None = None
+    document_date: DateText | None = None  # not for a document from a professional (its own date)
 
 
 class LookupRequest(Base):
