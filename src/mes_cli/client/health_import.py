@@ -51,18 +51,19 @@ class ImportItem:
                 "notes": self.notes, "error_code": self.error_code, "error": self.error}
 
 
-def _describe(item: ImportItem, entry, data: bytes) -> bool:
-    """Fills what the item says from its own header (a CDA) or its metadata; True for a CDA."""
+def _describe(item: ImportItem, entry, data: bytes, read_header: bool) -> bool:
+    """Fills what the item says from its metadata, or from its CDA header when ``read_header`` (a dry
+    run: a real import takes the server's reading of it, which reads the header anyway); True for
+    a CDA."""
     from ..domain import filing
 
-    if filing.is_cda_entry(entry, data):
+    is_cda = filing.is_cda_entry(entry, data)
+    if is_cda and read_header:
         from ..domain.cda import parse_cda
 
         meta = filing.of_cda(parse_cda(data))
-        is_cda = True
     else:
         meta = filing.of_xds_entry(entry)
-        is_cda = False
     item.title, item.category, item.type_code = meta.title, meta.category, meta.type_code
     item.date = meta.date.isoformat() if meta.date else None
     return is_cda
@@ -73,9 +74,11 @@ def _file(client, profile: str, item: ImportItem, data: bytes, is_cda: bool) -> 
     if is_cda:
         filed = client.import_health_document(profile, data, sha256=sha256, deletion=item.deletion)
         item.status, item.vaccinations, item.notes = filed.status, filed.vaccinations, filed.notes
-        if filed.document is not None:
-            item.document_id, item.title, item.category = filed.document.id, filed.document.title, \
-                filed.document.category
+        document = filed.document
+        if document is not None:
+            item.document_id, item.title, item.category = document.id, document.title, document.category
+            item.type_code = document.type_code
+            item.date = document.document_date.isoformat() if document.document_date else None
         return
     if item.deletion:  # a person's own files are deleted by `mes docs delete`, not by an archive
         item.status = "absent"
@@ -108,7 +111,7 @@ def import_archive(client, profile: str, archive_path: Path, *, dry_run: bool = 
                 try:
                     data = archive.read(document, MAX_DOCUMENT_BYTES)
                     item.size = len(data)
-                    is_cda = _describe(item, document.entry, data)
+                    is_cda = _describe(item, document.entry, data, read_header=dry_run)
                     if dry_run:
                         item.status = "valid"
                     else:

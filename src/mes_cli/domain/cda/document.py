@@ -333,8 +333,11 @@ def _error(code: str, message: str, **details: Any) -> MesError:
     return MesError(code, message, {"field": "content", **details})
 
 
-def parse_cda(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> CdaDocument:
+def parse_cda(data: bytes, *, max_bytes: int = MAX_XML_BYTES, narrative: bool = True) -> CdaDocument:
     """Read a CDA R2 document from its bytes (see ``safexml.parse_xml`` for the XML errors).
+
+    ``narrative=False``: the sections keep their titles and codes but not their text (filing
+    needs the header, not the narrative, which is most of the reading time).
 
     Raises ``MesError``: ``NOT_CDA`` when the XML is not a CDA R2 ClinicalDocument,
     ``INVALID_CDA`` when it lacks a patient (recordTarget/patientRole), a type code or a
@@ -371,7 +374,7 @@ def parse_cda(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> CdaDocument:
         custodian=_text(_child(document, "custodian", "assignedCustodian", "representedCustodianOrganization",
                                "name")),
         patient=_patient(patient_role),
-        sections=tuple(_section(component) for component in _children(structured, "component")
+        sections=tuple(_section(component, narrative) for component in _children(structured, "component")
                        if _child(component, "section") is not None),
         embedded=_embedded(_child(body, "nonXMLBody")),
         template_ids=tuple(filter(None, (_instance_id(t) for t in _children(document, "templateId")))),
@@ -541,14 +544,14 @@ def ins_key_valid(value: str) -> bool:
 
 # -- the body -----------------------------------------------------------------------------------
 
-def _section(component: etree._Element) -> Section:
+def _section(component: etree._Element, narrative: bool) -> Section:
     section = _child(component, "section")
-    text = _child(section, "text")
+    text = _child(section, "text") if narrative else None
     return Section(
         title=_text(_child(section, "title")),
         code=_code(_child(section, "code")),
         blocks=parse_narrative(text) if text is not None else (),
-        sections=tuple(_section(sub) for sub in _children(section, "component")
+        sections=tuple(_section(sub, narrative) for sub in _children(section, "component")
                        if _child(sub, "section") is not None),
     )
 

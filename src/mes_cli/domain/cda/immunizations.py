@@ -18,7 +18,7 @@ from datetime import date
 from lxml import etree
 
 from .document import Code, _attr, _child, _children, _code, _person_name, _text, parse_ts
-from .narrative import local_name
+from .narrative import HL7
 
 PCC_IMMUNIZATION = "1.3.6.1.4.1.19376.1.5.3.1.4.12"
 CIS_SYSTEM = "1.2.250.1.213.2.3.1"  # Code Identifiant de Spécialité (base de données publique des médicaments)
@@ -105,8 +105,8 @@ def _immunization(entry: etree._Element) -> Immunization:
 def read_immunizations(document: etree._Element) -> tuple[Immunization, ...]:
     """Every administration recorded as given, in document order."""
     found = []
-    for entry in document.iter(etree.Element):
-        if local_name(entry) != "substanceAdministration" or PCC_IMMUNIZATION not in _templates(entry):
+    for entry in document.iter(f"{{{HL7}}}substanceAdministration"):  # lxml finds them, not a Python walk
+        if PCC_IMMUNIZATION not in _templates(entry):
             continue
         if _attr(entry, "moodCode") != "EVN" or _attr(entry, "negationInd") == "true":
             continue

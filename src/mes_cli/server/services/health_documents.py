@@ -118,7 +118,7 @@ def check_patient(cda: "CdaDocument", person) -> None:
 def _prepare_cda(staged: StagedBlob, person, today: dt.date, deletion: bool = False) -> Prepared:
     from ...domain.cda import parse_cda
 
-    cda = parse_cda(staged.temp.read_bytes())
+    cda = parse_cda(staged.temp.read_bytes(), narrative=False)  # filing needs the header, not the text
     check_patient(cda, person)
     doses, notes = vaccination.doses_from(cda.immunizations, dt.date.fromisoformat(person["birth_date"]), today)
     return Prepared(staged, filing.of_cda(cda), cda, deletion, doses, notes)
