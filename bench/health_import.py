@@ -17,10 +17,10 @@ repeated --repeat times, round-robin, and their medians compared):
   upload    one `mes docs upload DIR -r` process (default --jobs, then --jobs 1: import files one
             document per request) with N PDFs of the same sizes (`mes docs upload` takes no XML; the
             PDFs are tests/support/files.py `pdf(..., pad_to=...)`, each with its own text).
-  memory    the peak RSS of each of these processes (GNU time's %M, see run_process), for every N:
-            embedded (the server's share is in the same process) and remote (the CLI alone).
-            --many-docs N adds one embedded import (and upload) of N documents, to see where the
-            growth leads.
+  memory    the peak RSS of each of these processes (GNU time's %M, see run_process in
+            bench/upload.py), for every N: embedded (the server's share is in the same process) and
+            remote (the CLI alone). --many-docs N adds one embedded import (and upload) of N
+            documents, to see where the growth leads.
   rates     docs/s and MB/s of the documents' bytes (not the archive's, which is deflated), whole
             process; and the marginal rate between the smallest and the largest N, in which start-up
             and exit cancel out.
@@ -39,23 +39,22 @@ settings.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
 import secrets
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lxml import etree
+
+import upload  # bench/upload.py: the script's folder is on sys.path; importing it runs nothing
+from upload import (DEFAULT_JOBS, MES, PYTHON, TIME, Server, clean_up, mes, print_rows, run_process, say,
+                    verdict, write_figures)
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
@@ -67,10 +66,7 @@ from support.people import person as new_person  # noqa: E402  (valid, unique id
 from mes_cli.demo_data import card_serial_for  # noqa: E402
 from mes_cli.domain.xdm.writer import DocumentEntryOut, SubmissionOut, XdmWriter, new_oid  # noqa: E402
 
-PYTHON = sys.executable
-MES = str(Path(sys.executable).parent / "mes")
 PASSWORD = "Bench-Import-9!x"
-DEFAULT_JOBS = 4  # `mes docs upload --jobs` default (src/mes_cli/cli/docs.py)
 HL7 = "{urn:hl7-org:v3}"
 INS_NIR_OID = "1.2.250.1.213.1.4.8"
 
@@ -79,10 +75,6 @@ TARGET_FLAT_MB = 5.0  # "flat": the peak with the most documents at most this mu
 TARGET_VS_UPLOAD = 0.5  # import throughput ÷ upload throughput
 TARGET_SHOW_S = 1.0
 TARGET_COUNT = 100  # the requirement's archive: 100 documents
-
-
-def say(message: str = "") -> None:
-    print(message, flush=True)
 
 
 # --- test documents -----------------------------------------------------------------
@@ -166,139 +158,30 @@ def ans_archive_for_patient(path: Path) -> tuple[bytes, str]:
 
 
 # --- processes --------------------------------------------------------------------
+# Proc, run_process (GNU time's %M for the peak RSS), mes, Server: from bench/upload.py.
 
 
-@dataclass
-class Proc:
-    wall: float
-    maxrss_kb: int
-    returncode: int
-    stdout: bytes
-    stderr: bytes
+class Homes(upload.Homes):
+    """upload.Homes, but each person is seeded from a file (`mes server seed FILE`), so that their NIR
+    and birth date are known: a valid random identity, or the one given; ``person`` returns the person
+    (not the session token)."""
 
+    identifier_prefix = "bench.import"
+    password = PASSWORD
 
-TIME = shutil.which("time", path="/usr/bin:/bin") if sys.platform.startswith("linux") else None
-
-
-def run_process(argv: list[str], env: dict[str, str], stdin: bytes | None = None, timeout: float = 600,
-                rss: bool = False) -> Proc:
-    """Runs one process: its wall time and, with ``rss``, its own peak RSS.
-
-    The peak comes from GNU time (``/usr/bin/time -f %M``), which forks a small child and execs the
-    command in it; ``ru_maxrss`` from wait4 would carry this benchmark's own peak over vfork + exec
-    (see bench/upload.py).
-    """
-    rss_file = None
-    if rss and TIME:
-        rss_file = tempfile.NamedTemporaryFile(suffix=".rss", delete=False)
-        rss_file.close()
-        argv = [TIME, "-f", "%M", "-o", rss_file.name, *argv]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as inp:
-        if stdin is not None:
-            inp.write(stdin)
-            inp.seek(0)
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdin=inp if stdin is not None else subprocess.DEVNULL, stdout=out,
-                                stderr=err, env=env)
-        killer = threading.Timer(timeout, proc.kill)
-        killer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            killer.cancel()
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        maxrss_kb = usage.ru_maxrss
-        if rss_file is not None:
-            text = Path(rss_file.name).read_text().split()
-            os.unlink(rss_file.name)
-            maxrss_kb = int(text[-1]) if text and text[-1].isdigit() else -1
-        out.seek(0)
-        err.seek(0)
-        return Proc(wall, maxrss_kb, proc.returncode, out.read(), err.read())
-
-
-def mes(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    proc = run_process([MES, *args], env, stdin=stdin.encode() if stdin is not None else None, timeout=180)
-    if proc.returncode != 0:
-        sys.exit(f"set-up failed: mes {' '.join(args)} exited {proc.returncode}\n"
-                 f"{proc.stderr.decode(errors='replace')}")
-    return proc.stdout.decode()
-
-
-class Homes:
-    """Fresh MES_HOME directories, each with one newly seeded, activated and logged-in person."""
-
-    def __init__(self, root: Path, as_is: bool) -> None:
-        self.root = root
-        self.count = 0
-        base = {k: v for k, v in os.environ.items() if not k.startswith("MES_") and k != "CI"}
-        if not as_is:
-            base.pop("PYTHONDONTWRITEBYTECODE", None)
-            base["PYTHONPYCACHEPREFIX"] = str(root / "pycache")
-        self.base = base
-
-    def env(self, home: Path, api_url: str = "local", admin_token: str | None = None) -> dict[str, str]:
-        env = dict(self.base, MES_HOME=str(home), MES_API_URL=api_url)
-        if admin_token:
-            env["MES_ADMIN_TOKEN"] = admin_token
-        return env
-
-    def person(self, api_url: str = "local", admin_token: str | None = None,
+    def person(self, api_url: str = "local", admin_token: str | None = None,  # type: ignore[override]
                **identity: str) -> tuple[dict[str, str], dict, Path]:
-        """(environment, person, home) for a new person, on the embedded server or a remote one.
-        The person is seeded from a file (`mes server seed FILE`), so that their NIR and birth date
-        are known: a valid random identity, or the one given."""
-        self.count += 1
-        home = self.root / f"home{self.count:02d}"
+        """(environment, person, home) for a new person, on the embedded server or a remote one."""
+        env, home = self.new_home(api_url, admin_token)
         home.mkdir(parents=True)
-        env = self.env(home, api_url, admin_token)
         who = new_person(**identity)
         if "nir" in identity:
             who["card_serial"] = card_serial_for(who["nir"])
         seed_file = home / "person.json"
         seed_file.write_text(json.dumps([who]))
         mes(env, "server", "seed", str(seed_file), "--format", "json")
-        letter = json.loads(mes(env, "outbox", "--to", who["nir"], "--last", "--format", "json"))
-        identifier = f"bench.import{self.count:02d}{secrets.token_hex(2)}"
-        mes(env, "activate", "--code", letter["code"], "--nir", who["nir"], "--serial", who["card_serial"],
-            "--birth-date", who["birth_date"], "--identifier", identifier, "--password-stdin", "--accept-terms",
-            stdin=PASSWORD + "\n")
-        mes(env, "login", "--identifier", identifier, "--password-stdin", "--channel", "email",
-            stdin=PASSWORD + "\n")
-        mail = json.loads(mes(env, "outbox", "--to", who["email"], "--last", "--format", "json"))
-        mes(env, "login", "--code", mail["code"])
+        self.activate(env, who)
         return env, who, home
-
-
-class Server:
-    """`mes server run --port 0 --dev` in a subprocess; its URL read from its first stderr lines."""
-
-    def __init__(self, homes: Homes, data_dir: Path) -> None:
-        self.token = secrets.token_urlsafe(16)
-        self.proc = subprocess.Popen([MES, "server", "run", "--port", "0", "--dev", "--data-dir", str(data_dir),
-                                      "--admin-token", self.token], env=dict(homes.base), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        seen = []
-        line = ""
-        for line in self.proc.stderr:  # the URL is on the "listening on" line
-            seen.append(line)
-            if "listening on " in line or len(seen) > 20:
-                break
-        if "listening on " not in line:
-            self.stop()
-            sys.exit(f"the server did not start: {''.join(seen)}")
-        self.url = line.split("listening on ", 1)[1].split()[0]
-        self.log: list[str] = []
-        threading.Thread(target=lambda: self.log.extend(self.proc.stderr), daemon=True).start()
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 # --- measurements -----------------------------------------------------------------
@@ -413,10 +296,6 @@ def show_cases(homes: Homes, mode: str, api_url: str, admin_token: str | None, r
 # --- the run -----------------------------------------------------------------------
 
 
-def verdict(ok: bool | None) -> str:
-    return "" if ok is None else ("PASS" if ok else "FAIL")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--counts", default="10,100,300", help="documents per archive, comma-separated "
@@ -512,12 +391,7 @@ def main(argv: list[str] | None = None) -> int:
                               [MES, "docs", "upload", str(folder), "-r", "--format", "json"], env, args.many_docs,
                               sum(sizes), "uploaded"))
     finally:
-        if server is not None:
-            server.stop()
-        if args.keep:
-            say(f"kept: {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
+        clean_up(root, args.keep, server)
 
     # -- summary -------------------------------------------------------------------
     rows = []
@@ -596,10 +470,7 @@ def main(argv: list[str] | None = None) -> int:
 
     load_after = os.getloadavg()
     say(f"\nSummary (medians of {args.repeat} round(s); docs show: of {args.show_runs} runs)")
-    width = max(len(r["what"]) for r in rows)
-    vwidth = max(len(r["value"]) for r in rows)
-    for r in rows:
-        say(f"  {r['what']:<{width}}  {r['value']:<{vwidth}}  {r['target']:<10} {r['verdict']}")
+    print_rows(rows, 10)
     for r in runs:
         if r.note:
             say(f"  ! {r.mode} {r.name}: {r.note}")
@@ -607,14 +478,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} CPUs; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after)")
 
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({
-            "date": dt.datetime.now().isoformat(timespec="seconds"), "python": platform.python_version(),
-            "platform": platform.platform(), "cpus": os.cpu_count(), "load_before": load_before,
-            "load_after": load_after, "args": {k: str(v) for k, v in vars(args).items()},
-            "runs": [asdict(r) for r in runs], "memory": memory, "show": show, "summary": rows,
-        }, indent=1, ensure_ascii=False) + "\n")
-        say(f"figures written to {args.json}")
+        write_figures(args.json, args, load_before, load_after, runs=[asdict(r) for r in runs], memory=memory,
+                      show=show, summary=rows)
     return 0
 
 

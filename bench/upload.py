@@ -185,7 +185,13 @@ def mes(env: dict[str, str], *args: str, stdin: str | None = None, retry_on: str
 
 
 class Homes:
-    """Fresh MES_HOME directories, each with one newly seeded, activated and logged-in person."""
+    """Fresh MES_HOME directories, each with one newly seeded, activated and logged-in person.
+
+    Subclasses (bench/health_import.py) change how the person is seeded and what ``person`` returns;
+    the activation and login (``activate``) are the same for all."""
+
+    identifier_prefix = "bench.upload"
+    password = PASSWORD
 
     def __init__(self, root: Path, as_is: bool) -> None:
         self.root = root
@@ -202,24 +208,32 @@ class Homes:
             env["MES_ADMIN_TOKEN"] = admin_token
         return env
 
-    def person(self, api_url: str = "local", admin_token: str | None = None) -> tuple[dict[str, str], str, Path]:
-        """(environment, session token, home) for a new person, on the embedded server or a remote one."""
+    def new_home(self, api_url: str = "local", admin_token: str | None = None) -> tuple[dict[str, str], Path]:
+        """(environment, home) for the next person; the home is not created (`mes` does it)."""
         self.count += 1
         home = self.root / f"home{self.count:02d}"
-        env = self.env(home, api_url, admin_token)
-        identifier = f"bench.upload{self.count:02d}{secrets.token_hex(2)}"
-        # Demo NIRs draw a random order number among 998: on a server seeded many times they can collide.
-        persons = json.loads(mes(env, "server", "seed", "--demo", "--format", "json",
-                                 retry_on="NIR_ALREADY_REGISTERED"))
-        p = persons[0]
+        return self.env(home, api_url, admin_token), home
+
+    def activate(self, env: dict[str, str], p: dict) -> None:
+        """Activates the seeded person ``p`` (the letter's code from the outbox) and logs them in (the
+        e-mailed code)."""
+        identifier = f"{self.identifier_prefix}{self.count:02d}{secrets.token_hex(2)}"
         letter = json.loads(mes(env, "outbox", "--to", p["nir"], "--last", "--format", "json"))
         mes(env, "activate", "--code", letter["code"], "--nir", p["nir"], "--serial", p["card_serial"],
             "--birth-date", p["birth_date"], "--identifier", identifier, "--password-stdin", "--accept-terms",
-            stdin=PASSWORD + "\n")
+            stdin=self.password + "\n")
         mes(env, "login", "--identifier", identifier, "--password-stdin", "--channel", "email",
-            stdin=PASSWORD + "\n")
+            stdin=self.password + "\n")
         mail = json.loads(mes(env, "outbox", "--to", p["email"], "--last", "--format", "json"))
         mes(env, "login", "--code", mail["code"])
+
+    def person(self, api_url: str = "local", admin_token: str | None = None) -> tuple[dict[str, str], str, Path]:
+        """(environment, session token, home) for a new person, on the embedded server or a remote one."""
+        env, home = self.new_home(api_url, admin_token)
+        # Demo NIRs draw a random order number among 998: on a server seeded many times they can collide.
+        persons = json.loads(mes(env, "server", "seed", "--demo", "--format", "json",
+                                 retry_on="NIR_ALREADY_REGISTERED"))
+        self.activate(env, persons[0])
         sessions = json.loads((home / "sessions.json").read_text())
         (entry,) = sessions.values()
         return env, entry["token"], home
@@ -307,7 +321,7 @@ def curl_loop(name: str, url: str, token: str, folder: Path, count: int) -> Uplo
 
 
 class Server:
-    """`mes server run --port 0 --dev` in a subprocess; its URL read from its first stderr line."""
+    """`mes server run --port 0 --dev` in a subprocess; its URL read from its first stderr lines."""
 
     def __init__(self, homes: Homes, data_dir: Path) -> None:
         self.token = secrets.token_urlsafe(16)
@@ -316,6 +330,7 @@ class Server:
                                       "--admin-token", self.token], env=env, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         seen = []
+        line = ""
         for line in self.proc.stderr:  # the URL is on the "listening on" line
             seen.append(line)
             if "listening on " in line or len(seen) > 20:
@@ -381,6 +396,36 @@ def median_rate(runs: list[Upload]) -> float:
 
 def verdict(ok: bool | None) -> str:
     return "" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def clean_up(root: Path, keep: bool, server: Server | None) -> None:
+    """Stops the server if it still runs; removes the temporary directory unless --keep."""
+    if server is not None:
+        server.stop()
+    if keep:
+        say(f"kept: {root}")
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def print_rows(rows: list[dict], target_width: int) -> None:
+    """The summary table (what, value, target, verdict), the first two columns as wide as their longest."""
+    width = max(len(r["what"]) for r in rows)
+    vwidth = max(len(r["value"]) for r in rows)
+    for r in rows:
+        say(f"  {r['what']:<{width}}  {r['value']:<{vwidth}}  {r['target']:<{target_width}} {r['verdict']}")
+
+
+def write_figures(path: Path, args: argparse.Namespace, load_before: tuple[float, float, float],
+                  load_after: tuple[float, float, float], **figures: object) -> None:
+    """--json FILE: the date, Python, platform, CPUs, load and arguments, then ``figures`` in their order."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({
+        "date": dt.datetime.now().isoformat(timespec="seconds"), "python": platform.python_version(),
+        "platform": platform.platform(), "cpus": os.cpu_count(), "load_before": load_before,
+        "load_after": load_after, "args": {k: str(v) for k, v in vars(args).items()}, **figures,
+    }, indent=1, ensure_ascii=False) + "\n")
+    say(f"figures written to {path}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -523,12 +568,7 @@ def main(argv: list[str] | None = None) -> int:
             f"(min {min(many_list) * 1000:.0f}, max {max(many_list) * 1000:.0f})")
         listing = {"few_docs": have, "few_s": few, "many_docs": total, "many_s": many_list}
     finally:
-        if server is not None:
-            server.stop()
-        if args.keep:
-            say(f"kept: {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
+        clean_up(root, args.keep, server)
 
     # -- summary -------------------------------------------------------------------
     rows = []
@@ -599,10 +639,7 @@ def main(argv: list[str] | None = None) -> int:
 
     load_after = os.getloadavg()
     say(f"\nSummary (medians of {args.repeat} round(s), range in brackets)")
-    width = max(len(r["what"]) for r in rows)
-    vwidth = max(len(r["value"]) for r in rows)
-    for r in rows:
-        say(f"  {r['what']:<{width}}  {r['value']:<{vwidth}}  {r['target']:<14} {r['verdict']}")
+    print_rows(rows, 14)
     for key, results in runs.items():
         for r in results:
             if r.note:
@@ -611,15 +648,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{load_before[0]:.2f} before, {load_after[0]:.2f} after)")
 
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({
-            "date": dt.datetime.now().isoformat(timespec="seconds"), "python": platform.python_version(),
-            "platform": platform.platform(), "cpus": os.cpu_count(), "load_before": load_before,
-            "load_after": load_after, "args": {k: str(v) for k, v in vars(args).items()},
-            "runs": {k: [asdict(r) for r in v] for k, v in runs.items()}, "memory": memory, "listing": listing,
-            "summary": rows,
-        }, indent=1, ensure_ascii=False) + "\n")
-        say(f"figures written to {args.json}")
+        write_figures(args.json, args, load_before, load_after,
+                      runs={k: [asdict(r) for r in v] for k, v in runs.items()}, memory=memory, listing=listing,
+                      summary=rows)
     return 0
 
 

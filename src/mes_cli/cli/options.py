@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from .completion import complete_category
+
 FormatOpt = Annotated[Optional[str], typer.Option("--format", "-f", metavar="table|json|jsonl|csv",
                       help="Output format (default: table on a terminal, json otherwise) [env MES_FORMAT]")]
 NirOpt = Annotated[Optional[str], typer.Option("--nir", help="Numéro de sécurité sociale, 15 characters")]
@@ -29,3 +31,12 @@ BlobsOpt = Annotated[Optional[str], typer.Option(
     "--blobs", envvar="MES_BLOBS", metavar="database|directory",
     help="Where documents' bytes live: in the database (shared by every worker) or in files under the data "
          "directory [env MES_BLOBS; default: database on PostgreSQL, directory on SQLite]")]
+
+# The list filters of documents, shared by `docs list` and `docs download --all`.
+CategoryFilter = Annotated[Optional[str], typer.Option("--category", "-c", help="Only this category",
+                           autocompletion=complete_category)]
+SinceFilter = Annotated[Optional[str], typer.Option("--since", help="Document date on or after")]
+UntilFilter = Annotated[Optional[str], typer.Option("--until", help="Document date on or before")]
+SearchFilter = Annotated[Optional[str], typer.Option("--search", "-s", help="Words in the title")]
+HiddenFilter = Annotated[Optional[bool], typer.Option("--hidden/--visible", help="Only hidden, or only visible, "
+                         "documents", show_default=False)]

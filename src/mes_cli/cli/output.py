@@ -104,3 +104,29 @@ def release_closed_stdout(stream) -> None:
         os.dup2(devnull, fd)
     finally:
         os.close(devnull)
+
+
+class StreamedResults:
+    """Per-file results on stdout: with jsonl, one line as each file finishes (what was done is never lost,
+    even to a Ctrl-C); in the other formats, the whole list at the end."""
+
+    def __init__(self, app, fmt: str | None, columns: list[str]) -> None:
+        self.app, self.columns = app, columns
+        self.fmt = app.output_format(fmt)
+        self._printed: set[int] = set()
+
+    def done(self, item) -> None:
+        if self.fmt == "jsonl" and id(item) not in self._printed:
+            self._printed.add(id(item))
+            try:
+                self.app.emit(item.result(), "jsonl")
+                self.app.env.stdout.flush()
+            except BrokenPipeError:  # the reader left (`| head -3`): the transfer goes on, the lines go nowhere
+                release_closed_stdout(self.app.env.stdout)
+
+    def finish(self, items) -> None:
+        if self.fmt == "jsonl":
+            for item in items:
+                self.done(item)
+        else:
+            self.app.emit([item.result() for item in items], self.fmt, columns=self.columns)

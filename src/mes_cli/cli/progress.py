@@ -68,3 +68,8 @@ def _isatty(stream) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def progress_over(app, items, verb: str = "Uploading") -> "Progress":
+    """A bar over these items (each with a ``size``): their count and their bytes."""
+    return Progress(app, len(items), sum(i.size for i in items), verb=verb)

@@ -27,7 +27,7 @@ from lxml import etree
 from ...contract.errors import MesError
 from ...i18n import _
 from ..nir import nir_key
-from .narrative import HL7, Block, ListBlock, Paragraph, Table, inline_text, local_name, parse_narrative
+from .narrative import Block, ListBlock, Paragraph, Table, inline_text, local_name, parse_narrative
 from .safexml import MAX_XML_BYTES, parse_xml
 
 __all__ = [
