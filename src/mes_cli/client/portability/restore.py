@@ -154,10 +154,6 @@ def _entry_date(fields: dict) -> str | None:
 def _restore_profile(client, profile: str, space: dict, dry_run: bool,
                      on_item: Callable[[SpaceItem], None]) -> list[SpaceItem]:
     """The profile entries, blood group and "not concerned" marks the space does not hold yet."""
-    import msgspec
-
-    from ...contract import models as m
-
     items: list[SpaceItem] = []
 
     def emit(item: SpaceItem) -> None:
@@ -174,28 +170,8 @@ def _restore_profile(client, profile: str, space: dict, dry_run: bool,
             fields = entry.get("fields") or {}
             item = SpaceItem("profile_entry", f"{SPACE_JSON}#profile/{name}/{number}", title=_describe_entry(
                 name, fields), category=name, date=_entry_date(fields))
-            key = _comparison_key([name, fields])
-            if held[key] > 0:
-                held[key] -= 1
-                item.status = "unchanged"
-            elif dry_run:
-                item.status = "valid"
-            else:
-                try:
-                    kind = m.PROFILE_SECTIONS.get(name)
-                    if kind is None:
-                        raise MesError("INVALID_ARCHIVE", _("Unknown section {section!r} in the archive's "
-                                                            "profile.").format(section=name), {"section": name})
-                    known = {f.name for f in msgspec.structs.fields(kind)}
-                    try:
-                        value = msgspec.convert({k: v for k, v in fields.items() if k in known}, kind)
-                    except msgspec.ValidationError as exc:
-                        raise MesError("INVALID_ARCHIVE", _("A {section} entry of the archive's profile is not "
-                                                            "valid ({problem}).").format(section=name, problem=exc),
-                                       {"section": name}) from None
-                    item.id, item.status = client.add_entry(profile, name, value).id, "created"
-                except MesError as exc:
-                    item.fail(exc)
+            _restore_one(item, held, _comparison_key([name, fields]), dry_run,
+                         lambda: client.add_entry(profile, name, _entry_value(name, fields)).id)
             emit(item)
 
     blood = saved.get("blood_group")
@@ -245,6 +221,40 @@ def _vaccination_key(value: dict) -> str:
     return _comparison_key([value.get(k) for k in ("vaccine", "date", "dose", "lot", "performer")])
 
 
+def _restore_one(item: SpaceItem, held: Counter, key: str, dry_run: bool, create: Callable[[], str]) -> None:
+    """``unchanged`` while the space holds more of these than were matched already (running the import
+    twice adds nothing); else created by ``create`` (which gives the new id), or ``valid`` in a dry run;
+    a refusal is the item's failure, the others go on."""
+    if held[key] > 0:
+        held[key] -= 1
+        item.status = "unchanged"
+    elif dry_run:
+        item.status = "valid"
+    else:
+        try:
+            item.id, item.status = create(), "created"
+        except MesError as exc:
+            item.fail(exc)
+
+
+def _entry_value(section: str, fields: dict):
+    """A saved profile entry as the request that adds it (fields this version does not know are left out)."""
+    import msgspec
+
+    from ...contract import models as m
+
+    kind = m.PROFILE_SECTIONS.get(section)
+    if kind is None:
+        raise MesError("INVALID_ARCHIVE", _("Unknown section {section!r} in the archive's profile.").format(
+            section=section), {"section": section})
+    known = {f.name for f in msgspec.structs.fields(kind)}
+    try:
+        return msgspec.convert({k: v for k, v in fields.items() if k in known}, kind)
+    except msgspec.ValidationError as exc:
+        raise MesError("INVALID_ARCHIVE", _("A {section} entry of the archive's profile is not valid ({problem}).")
+                       .format(section=section, problem=exc), {"section": section}) from None
+
+
 def _restore_vaccinations(client, profile: str, space: dict, dry_run: bool,
                           on_item: Callable[[SpaceItem], None]) -> list[SpaceItem]:
     from ...contract import models as m
@@ -256,20 +266,10 @@ def _restore_vaccinations(client, profile: str, space: dict, dry_run: bool,
             continue  # read again from its professional's document, filed with the documents
         item = SpaceItem("vaccination", f"{SPACE_JSON}#vaccinations/{number}",
                          title=saved.get("vaccine_name") or saved.get("vaccine"), date=saved.get("date"))
-        key = _vaccination_key(saved)
-        if held[key] > 0:
-            held[key] -= 1
-            item.status = "unchanged"
-        elif dry_run:
-            item.status = "valid"
-        else:
-            try:
-                added = client.add_vaccination(profile, m.VaccinationIn(
-                    vaccine=str(saved.get("vaccine") or ""), date=str(saved.get("date") or ""),
-                    dose=saved.get("dose") or "first", lot=saved.get("lot"), performer=saved.get("performer")))
-                item.id, item.status = added.id, "created"
-            except MesError as exc:
-                item.fail(exc)
+        _restore_one(item, held, _vaccination_key(saved), dry_run, lambda: client.add_vaccination(
+            profile, m.VaccinationIn(vaccine=str(saved.get("vaccine") or ""), date=str(saved.get("date") or ""),
+                                     dose=saved.get("dose") or "first", lot=saved.get("lot"),
+                                     performer=saved.get("performer"))).id)
         items.append(item)
         on_item(item)
     return items
