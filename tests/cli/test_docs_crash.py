@@ -60,18 +60,23 @@ def _check_served(mes: Mes, contents: dict[str, bytes], server_url: str) -> None
             assert hashlib.sha256(body).hexdigest() == document["sha256"]
 
 
+def _signal_after(process, stored: int, sig: int) -> None:
+    """Sends ``sig`` once the upload has said ``stored`` files are done (✓ lines on stderr)."""
+    done = 0
+    for line in process.stderr:
+        done += line.startswith("✓")
+        if done >= stored:
+            process.send_signal(sig)
+            return
+
+
 def test_killed_bulk_upload_then_rerun_embedded(local_mes, tmp_path):
     """SIGKILL takes the embedded server down with the CLI: the store must still be whole."""
     mes = local_mes
     active_person(mes)
     contents = _folder(tmp_path)
     process = _spawn(mes, tmp_path / "scans")
-    done = 0
-    for line in process.stderr:
-        done += line.startswith("✓")
-        if done >= 40:
-            process.send_signal(signal.SIGKILL)
-            break
+    _signal_after(process, 40, signal.SIGKILL)
     process.wait()
     assert process.returncode == -signal.SIGKILL, "the upload finished before it could be killed"
     stored = len(mes.ok("docs", "list", "--all"))
@@ -88,12 +93,7 @@ def test_ctrl_c_keeps_the_lines_printed_and_says_how_to_resume(local_mes, tmp_pa
     active_person(mes)
     contents = _folder(tmp_path)
     process = _spawn(mes, tmp_path / "scans", 4, "--format", "jsonl", stdout=subprocess.PIPE)
-    done = 0
-    for line in process.stderr:
-        done += line.startswith("✓")
-        if done >= 40:
-            process.send_signal(signal.SIGINT)
-            break
+    _signal_after(process, 40, signal.SIGINT)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
     rows = [json.loads(line) for line in out.splitlines()]

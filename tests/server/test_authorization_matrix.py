@@ -236,17 +236,21 @@ class World:
         """A professional's message with an attachment, in this profile: its message_id or attachment_id."""
         if "writer" not in self.specials:
             self.specials["writer"] = {"rpps": self._seed_professional()}
-        rpps = self.specials["writer"]["rpps"]
         if owner_id not in self.specials:
-            attachment = self._admin("proUploadAttachment", {"rpps": rpps}, content=PDF,
-                                     params={"profile": owner_id, "filename": "compte-rendu.pdf"},
-                                     headers={"Content-Type": "application/octet-stream"})
-            conversation = self._admin("proStartConversation", {"rpps": rpps}, json={
-                "profile": owner_id, "subject": "Résultats", "body": "Voici vos résultats",
-                "attachment_ids": [attachment["id"]]})
-            message = conversation["messages"][0]
-            self.specials[owner_id] = {"message_id": message["id"], "attachment_id": message["attachments"][0]["id"]}
+            self.specials[owner_id] = self._message_with(owner_id, PDF, "compte-rendu.pdf")
         return self.specials[owner_id][name]
+
+    def _message_with(self, owner_id: str, content: bytes, filename: str) -> dict:
+        """The writer's new message to this profile with ``content`` attached: its message and attachment ids."""
+        rpps = self.specials["writer"]["rpps"]
+        attachment = self._admin("proUploadAttachment", {"rpps": rpps}, content=content,
+                                 params={"profile": owner_id, "filename": filename},
+                                 headers={"Content-Type": "application/octet-stream"})
+        conversation = self._admin("proStartConversation", {"rpps": rpps}, json={
+            "profile": owner_id, "subject": "Résultats", "body": "Voici vos résultats",
+            "attachment_ids": [attachment["id"]]})
+        message = conversation["messages"][0]
+        return {"message_id": message["id"], "attachment_id": message["attachments"][0]["id"]}
 
     def person(self, owner_id: str) -> dict:
         return next(p for p in (*self.people.values(), self.child) if p["id"] == owner_id)
@@ -267,16 +271,9 @@ class World:
 
         key = f"xdm:{owner_id}"
         if key not in self.specials:
-            rpps = self.writer_rpps(owner_id)
-            attachment = self._admin("proUploadAttachment", {"rpps": rpps},
-                                     content=retarget_archive(archive("VAC_2023"), self.person(owner_id)),
-                                     params={"profile": owner_id, "filename": "IHE_XDM.ZIP"},
-                                     headers={"Content-Type": "application/octet-stream"})
-            conversation = self._admin("proStartConversation", {"rpps": rpps}, json={
-                "profile": owner_id, "subject": "Vaccinations", "body": "Votre historique",
-                "attachment_ids": [attachment["id"]]})
-            message = conversation["messages"][0]
-            self.specials[key] = {"message_id": message["id"], "attachment_id": message["attachments"][0]["id"]}
+            self.writer_rpps(owner_id)  # the writer exists and has written to this profile
+            self.specials[key] = self._message_with(
+                owner_id, retarget_archive(archive("VAC_2023"), self.person(owner_id)), "IHE_XDM.ZIP")
         return self.specials[key][name]
 
     # -- path parameters --
