@@ -18,6 +18,14 @@ def real_server(tmp_path_factory, postgres):
     postgres.drop_database(database)
 
 
+@pytest.fixture(scope="session")
+def dev_server(tmp_path_factory):
+    """One `mes server run --dev` (SQLite) for the emulator's tools: faults, journal, events, webhooks."""
+    server = start_server(tmp_path_factory.mktemp("dev-server"))
+    yield server
+    assert server.stop() == 0
+
+
 @pytest.fixture(params=["local", "remote"])
 def mes(request, tmp_path):
     """`mes` for one person's home; the server is embedded or a real `mes server run` on loopback."""

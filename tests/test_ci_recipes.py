@@ -41,12 +41,17 @@ def _junit_ok(path: Path) -> None:
     assert int(suite.get("tests")) >= 5 and suite.get("failures") == "0" and suite.get("errors", "0") == "0"
 
 
-def test_the_plain_shell_recipe_runs_green(tmp_path):
-    script = tmp_path / "smoke.sh"
-    script.write_text(_block("bash", "## Plain shell"))
-    result = subprocess.run(["bash", str(script)], cwd=tmp_path, env=_environment(tmp_path), capture_output=True,
-                            text=True, timeout=300)
+def _run_recipe(tmp_path: Path, heading: str, **extra: str) -> None:
+    """The first bash block after ``heading``, run as a script in ``tmp_path``; it must exit 0."""
+    script = tmp_path / "recipe.sh"
+    script.write_text(_block("bash", heading))
+    result = subprocess.run(["bash", str(script)], cwd=tmp_path, env=_environment(tmp_path, **extra),
+                            capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_the_plain_shell_recipe_runs_green(tmp_path):
+    _run_recipe(tmp_path, "## Plain shell")
     _junit_ok(tmp_path / "smoke.xml")
 
 
@@ -80,3 +85,19 @@ def test_the_github_actions_job_runs_green(tmp_path):
             os.killpg(started.pid, 15)  # the job's end: the runner stops what the steps left running
         except ProcessLookupError:
             pass
+
+
+def test_the_emulator_recipe_runs_green(tmp_path):
+    _run_recipe(tmp_path, "## The emulator in one command")
+    _junit_ok(tmp_path / "smoke.xml")
+    assert (tmp_path / "state.zip").exists()
+
+
+def test_the_webhook_recipe_runs_green(tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a free port for the recipe's receiver
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    _run_recipe(tmp_path, "## Webhooks", RECEIVER_PORT=str(port))
+    assert (tmp_path / "received.log").read_text().split() == ["document.added"]

@@ -19,7 +19,7 @@ def test_a_person_without_contacts_is_asked_for_one_before_anything_else(mes):
     asked = result.stderr
     assert "No e-mail address or mobile number is on file" in asked and "Keep these contacts" not in asked
     assert asked.count("E-mail (empty if none)") == 2 and "is needed; give one of them" in asked
-    assert "Code received by email" in asked
+    assert "Code received by e-mail" in asked
     for later in ("terms of use", "Identifier", "Password"):  # nothing typed for nothing
         assert later not in asked
     assert last_message(mes, new_email)["kind"] == "contact_verification"

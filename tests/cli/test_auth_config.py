@@ -233,3 +233,75 @@ def test_listing_works_from_a_profile_not_created_yet(local_mes):
     assert local_mes.ok("--profile", "later", "config", "list") == []
     local_mes.ok("--profile", "later", "config", "set", "format", "json")
     assert [row["profile"] for row in local_mes.ok("--profile", "later", "config", "list")] == ["later"]
+
+
+def test_config_list_prints_in_the_profile_format_like_every_command(local_mes):
+    local_mes.ok("config", "set", "format", "csv")
+    listed = local_mes("config", "list", env={"MES_FORMAT": ""})
+    assert listed.exit_code == 0 and listed.stdout.splitlines() == ["profile,active,key,value",
+                                                                    "default,true,format,csv"]
+    assert local_mes("config", "list", "--format", "json", env={"MES_FORMAT": ""}).json[0]["value"] == "csv"
+
+
+def test_an_unknown_profile_names_default_among_the_known_ones(local_mes):
+    alone = local_mes("whoami", env={"MES_PROFILE": "nosuch"})
+    assert alone.exit_code == 7 and "(known: default)" in alone.stderr, alone
+    local_mes("--profile", "work", "config", "set", "api_url", NOWHERE)
+    assert "(known: default, work)" in local_mes("whoami", env={"MES_PROFILE": "nosuch"}).stderr
+
+
+def test_an_unknown_format_is_a_usage_error_as_an_out_of_range_limit_is(local_mes):
+    by_click = local_mes("docs", "list", "--limit", "0")
+    by_format = local_mes("config", "list", "--format", "yaml")
+    assert by_click.exit_code == by_format.exit_code == 2
+    for result in (by_click, by_format):
+        assert result.stderr.startswith("Usage: mes ") and "\nError: Invalid value for '" in result.stderr
+    assert "'yaml' is not one of 'table', 'json', 'jsonl', 'csv'." in by_format.stderr
+    from_env = local_mes("config", "list", env={"MES_FORMAT": "yaml"})
+    assert from_env.exit_code == 2 and "Invalid value for MES_FORMAT: 'yaml'" in from_env.stderr
+    french = local_mes("--lang", "fr", "config", "list", "--format", "yaml")
+    assert french.exit_code == 2 and "Valeur invalide pour '--format' / '-f' : 'yaml'" in french.stderr
+
+
+# -- the admin token of a server started from the same MES_HOME ------------------------------------------
+
+
+def test_a_client_sharing_mes_home_finds_the_admin_token_of_its_loopback_server(tmp_path):
+    import os
+
+    from support.people import person
+    from support.server import start_server
+
+    home = tmp_path / "home"
+    server = start_server(home / "server", env={"MES_ADMIN_TOKEN": ""})  # the server generates its token
+    try:
+        token_file = home / "server" / "admin-token"
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        persons = tmp_path / "persons.json"
+        persons.write_text(json.dumps([person()]))
+        client = Mes(home=home, api_url=server.url)  # no MES_ADMIN_TOKEN
+        seeded = client("server", "seed", str(persons))
+        assert seeded.exit_code == 0, seeded
+        localhost = Mes(home=home, api_url=server.url.replace("127.0.0.1", "localhost"))
+        assert localhost.ok("server", "jobs") is not None
+        os.chmod(token_file, 0o644)  # readable by others: not trusted
+        refused = client("server", "seed", str(persons))
+        assert refused.exit_code == 4 and "ADMIN_REQUIRED" in refused.stderr
+    finally:
+        server.stop()
+
+
+def test_the_local_servers_token_is_read_for_loopback_urls_only(tmp_path):
+    from mes_cli.client.config import resolve
+
+    home = tmp_path / "home"
+    (home / "server").mkdir(parents=True)
+    token_file = home / "server" / "admin-token"
+    token_file.write_text("generated-token\n")
+    token_file.chmod(0o600)
+    assert resolve("http://127.0.0.1:8000", home=home).admin_token == "generated-token"
+    assert resolve("http://[::1]:8000", home=home).admin_token == "generated-token"
+    assert resolve("http://mes.example.org", home=home).admin_token is None
+    assert resolve("http://127.0.0.1.example.org:8000", home=home).admin_token is None
+    assert resolve("local", home=home).admin_token is None  # the embedded server needs no token
+    assert resolve("http://127.0.0.1:8000", home=home, admin_token="given").admin_token == "given"

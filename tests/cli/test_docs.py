@@ -156,10 +156,12 @@ def test_listing_formats(mes, tmp_path):
     mes.ok("docs", "upload", str(files.write(tmp_path, "a.pdf", files.pdf())))
     csv_out = mes("docs", "list", "--format", "csv").stdout.splitlines()
     assert csv_out[0].startswith("id,title,category") and len(csv_out) == 2
+    assert {"sha256", "created_at", "profile_id", "category_label"} <= set(csv_out[0].split(","))  # every field
     jsonl = mes("docs", "list", "--format", "jsonl").stdout.splitlines()
     assert len(jsonl) == 1 and '"media_type": "application/pdf"' in jsonl[0]
-    table = mes("docs", "list", "--format", "table").stdout
-    assert "application/pdf" in table and "AUTR_DOC" in table
+    table = mes("docs", "list", "--format", "table").stdout  # the few columns a person scans
+    assert "AUTR_DOC" in table and "application/pdf" not in table
+    assert "application/pdf" in mes("docs", "list", "--format", "table", "--wide").stdout
 
 
 def test_hide_unhide_and_filter(mes, tmp_path):

@@ -176,3 +176,20 @@ def test_one_person_never_sees_another_persons_conversations(mes, tmp_path):
         result = other(*command)
         assert result.exit_code == 7 and "CONVERSATION_NOT_FOUND" in result.stderr, (command, result)
     assert other.ok("history") == []
+
+
+def test_reply_with_the_medical_profile_attached_as_a_pdf(mes, tmp_path):
+    from support import pdf
+
+    _directory(mes)
+    p = active_person(mes)
+    mes.ok("profile", "add", "allergy", "--substance", "Arachide")
+    conversation = _pro_writes(mes, p)
+    sent = mes.ok("messages", "reply", conversation["id"], "--body", "Voici mon profil.", "--attach-profile")
+    (attachment,) = sent["attachments"]
+    assert attachment["media_type"] == "application/pdf" and attachment["filename"] == "medical-profile.pdf"
+    copy = tmp_path / "copy.pdf"
+    mes.ok("messages", "save-attachment", sent["id"], attachment["id"], "-o", str(copy))
+    data = copy.read_bytes()
+    pdf.check_structure(data)
+    assert "• Arachide" in pdf.text(data).splitlines()

@@ -28,7 +28,8 @@ def _directory(mes: Mes) -> None:
 
 
 def _fill(mes: Mes, tmp_path) -> dict:
-    """A person's space with a bit of everything: an own PDF (hidden from professionals), a professional's
+    """A person's space with a bit of everything: an own PDF (hidden from professionals and legal
+    representatives, pinned, in a folder; an empty folder too), a professional's
     CDA in two versions, a vaccination history (its doses recorded by a professional), profile entries of each kind, a blood group, a section not concerned, vaccinations
     and a professional's message with an attachment."""
     _directory(mes)
@@ -36,6 +37,12 @@ def _fill(mes: Mes, tmp_path) -> dict:
     scan = files.write(tmp_path / "in", "ordonnance.pdf", files.pdf("ordonnance du Dr Dubois"))
     (own,) = mes.ok("docs", "upload", str(scan), "--title", "Mon ordonnance", "--category", "ORD_SOIN")
     mes.ok("docs", "hide", own["document_id"])
+    mes.ok("docs", "folders", "create", "Ordonnances")
+    mes.ok("docs", "folders", "create", "Vide (à remplir)")
+    mes.ok("docs", "move", own["document_id"], "--folder", "Ordonnances")
+    mes.ok("docs", "pin", own["document_id"])
+    mes.ok("docs", "confidentiality", own["document_id"], "--hide-from", "professionals",
+           "--hide-from", "legal-representatives")
     for name in ("Microbiologie_V1", "Microbiologie_V2", "VAC_2023"):  # the last records 3 vaccinations
         zipped = files.write(tmp_path / "in", f"{name}.zip", retarget_archive(archive(name), p))
         mes.ok("server", "pro", "send-doc", str(zipped), "--rpps", DOCTOR, "--to", p["nir"])
@@ -62,7 +69,12 @@ def _same_person_on(other: Mes, p: dict) -> dict:
 
 
 def _documents(mes: Mes) -> dict:
-    return {d["sha256"]: (d["title"], d["category"], d["hidden"], d["format"]) for d in mes.ok("docs", "list")}
+    return {d["sha256"]: (d["title"], d["category"], d["hidden"], d["format"], d["folder"], d["pinned"],
+                          d["hidden_from_representatives"]) for d in mes.ok("docs", "list")}
+
+
+def _folders(mes: Mes) -> list:
+    return [(f["name"], f["documents"]) for f in mes.ok("docs", "folders", "list")]
 
 
 def _profile(mes: Mes) -> tuple:
@@ -104,8 +116,10 @@ def test_a_space_exported_and_imported_on_another_server_comes_back_whole(mes, t
     assert len(entries) == 4 and all(e.patient == (p["nir"], INS_NIR) for e in entries.values())
     pdf, *cdas = sorted(entries.values(), key=lambda e: e.mime_type)
     assert pdf.mime_type == "application/pdf" and pdf.type_code.code == "DOCPAT02" and pdf.class_code.code == "42"
-    assert [c.code for c in pdf.confidentiality] == ["N", "MASQUE_PS"]
+    assert [c.code for c in pdf.confidentiality] == ["N", "MASQUE_PS", "INVISIBLE_REPRESENTANTS_LEGAUX"]
     assert pdf.extra_slots["urn:mes-cli:category"] == ("ORD_SOIN",)
+    assert pdf.extra_slots["urn:mes-cli:folder"] == ("Ordonnances",)
+    assert pdf.extra_slots["urn:mes-cli:pinned"] == ("true",)
     lab = [c for c in cdas if c.type_code.code == "11502-2"]
     assert len(lab) == 2 and all(c.class_code.code == "10" for c in lab)
     assert all(c.format_code.code == "urn:ihe:lab:xd-lab:2008" for c in lab)
@@ -121,6 +135,7 @@ def test_a_space_exported_and_imported_on_another_server_comes_back_whole(mes, t
     assert restored.exit_code == 0, restored
     assert "not restored" in restored.stderr  # the conversation
     assert _documents(second) == _documents(mes)
+    assert _folders(second) == _folders(mes) == [("Ordonnances", 1), ("Vide (à remplir)", 0)]
     (cda,) = [d for d in second.ok("docs", "list") if d["type_code"] == "11502-2"]
     assert len(second.ok("docs", "show", cda["id"])["versions"]) == 2
     assert _profile(second) == _profile(mes)
@@ -130,6 +145,7 @@ def test_a_space_exported_and_imported_on_another_server_comes_back_whole(mes, t
     assert again.exit_code == 0, again
     assert {i["status"] for i in again.json} <= {"unchanged", "outdated"}
     assert _documents(second) == _documents(mes) and _profile(second) == _profile(mes)
+    assert _folders(second) == _folders(mes)
     assert _vaccinations(second) == _vaccinations(mes)
 
 
@@ -150,8 +166,8 @@ def test_an_export_is_read_by_docs_import_and_import_checks_whose_space_it_is(me
     _same_person_on(mes, p)
     filed = mes.ok("docs", "import", str(target))
     assert sorted(i["status"] for i in filed) == ["created", "created", "created", "replaced"]
-    assert {sha: (title, category) for sha, (title, category, _hidden, _format) in _documents(mes).items()} == \
-        {sha: (title, category) for sha, (title, category, _hidden, _format) in _documents(source).items()}
+    assert {sha: (title, category) for sha, (title, category, *_rest) in _documents(mes).items()} == \
+        {sha: (title, category) for sha, (title, category, *_rest) in _documents(source).items()}
     dry = mes("import", str(target), "--dry-run")
     assert dry.exit_code == 0 and {i["status"] for i in dry.json if i["kind"] != "document"} == {"valid"}
     restored = mes("import", str(target))

@@ -122,3 +122,98 @@ def test_fhir_export_is_a_valid_r4b_bundle(mes, tmp_path):
     assert [c.valueQuantity.value for c in pressure.component] == [125, 82]
     immunization = next(e.resource for e in bundle.entry if e.resource.__resource_type__ == "Immunization")
     assert immunization.lotNumber == "AB12" and str(immunization.occurrenceDateTime) == "2020-05-04"
+
+
+# -- export: never over a file without --force; the profile as a PDF ------------------------------------
+
+
+def _run_on(mes, stdout, *args: str, tty: bool) -> tuple[int, str]:
+    """`mes` with a stdout of the test's choosing (a terminal or not), as the fixture would run it."""
+    import io
+
+    from mes_cli.cli.app import run
+    from mes_cli.cli.env import Env
+
+    variables = {"MES_HOME": str(mes.home), "MES_API_URL": mes.api_url, **mes.variables}
+    if mes.admin_token:
+        variables["MES_ADMIN_TOKEN"] = mes.admin_token
+    err = io.StringIO()
+    code = run(list(args), Env(stdin=io.StringIO(), stdout=stdout, stderr=err, vars=variables, stdin_is_tty=False,
+                               stdout_is_tty=tty))
+    return code, err.getvalue()
+
+
+def test_export_never_replaces_a_file_without_force(mes, tmp_path):
+    import stat
+
+    active_person(mes)
+    mes.ok("profile", "add", "allergy", "--substance", "Latex")
+    target = tmp_path / "profile.json"
+    target.write_text("mes notes\n")
+    refused = mes("profile", "export", "-o", str(target))
+    assert refused.exit_code == 8 and "--force" in refused.stderr and str(target) in refused.stderr
+    assert target.read_text() == "mes notes\n"
+    replaced = mes("profile", "export", "-o", str(target), "--force")
+    assert replaced.exit_code == 0, replaced
+    assert json.loads(target.read_text())["resourceType"] == "Bundle"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "profile.json"]  # no temp file left behind
+    into_directory = mes("profile", "export", "--format", "pdf", "-o", str(tmp_path))
+    assert into_directory.exit_code == 0, into_directory
+    assert (tmp_path / "medical-profile.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_the_profile_as_a_pdf_holds_every_section_and_the_booklet(mes, tmp_path):
+    from support import pdf
+
+    p = active_person(mes)
+    mes.ok("profile", "add", "disease", "--name", "Asthme", "--since", "12/03/2019")
+    mes.ok("profile", "add", "treatment", "--name", "Ventoline", "--dosage", "2 bouffées", "--start", "01/04/2021",
+           "--end", "31/01/2024")
+    mes.ok("profile", "add", "allergy", "--substance", "Pénicilline", "--severity", "severe",
+           "--comment", "Œdème (2010)")
+    mes.ok("profile", "add", "measure", "--kind", "blood-pressure", "--systolic", "125", "--diastolic", "82",
+           "--date", "01/02/2024")
+    mes.ok("profile", "not-concerned", "family-history")
+    mes.ok("profile", "blood-group", "A+")
+    mes.ok("vaccins", "add", "--vaccine", "DTPOLIO", "--date", "04/05/2020", "--dose", "booster", "--lot", "AB12")
+    target = tmp_path / "profil.pdf"
+    mes.ok("profile", "export", "--format", "pdf", "-o", str(target))
+    data = target.read_bytes()
+    assert pdf.check_structure(data) == 1
+    lines = pdf.text(data).splitlines()
+    assert lines[:3] == [f"Medical profile of {p['first_name']} {p['last_name']}",
+                         f"Born on {p['birth_date'][8:]}/{p['birth_date'][5:7]}/{p['birth_date'][:4]}",
+                         "Blood group: A+"]
+    for expected in ("Diseases and health topics", "• Asthme\u00a0— since 12/03/2019\u00a0— ongoing",
+                     "• Ventoline\u00a0— 2 bouffées\u00a0— from 01/04/2021 to 31/01/2024",
+                     "• Pénicilline\u00a0— severity: severe", "Comment: Œdème (2010)", "Family history",
+                     "not concerned", "• Blood pressure: 125/82 mmHg\u00a0— on 01/02/2024", "Vaccinations"):
+        assert expected in lines, expected
+    booklet = " ".join(lines[lines.index("Vaccinations"):])  # a long vaccine name wraps the line
+    assert "• 04/05/2020\u00a0— " in booklet and "booster dose\u00a0— lot AB12" in booklet
+    french = tmp_path / "profil-fr.pdf"
+    mes.ok("--lang", "fr", "profile", "export", "--format", "pdf", "-o", str(french))
+    shown = pdf.text(french.read_bytes())
+    assert "Groupe sanguin : A+" in shown and "Maladies et sujets de santé" in shown and "Vaccinations" in shown
+    assert "gravité : sévère" in shown and "non concerné(e)" in shown
+
+
+def test_a_pdf_goes_to_stdout_only_when_it_is_not_a_terminal(mes):
+    import io
+
+    active_person(mes)
+    terminal = io.StringIO()
+    code, stderr = _run_on(mes, terminal, "profile", "export", "--format", "pdf", tty=True)
+    assert code == 2 and "-o FILE" in stderr and terminal.getvalue() == ""
+    pipe = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    code, stderr = _run_on(mes, pipe, "profile", "export", "--format", "pdf", tty=False)
+    pipe.flush()
+    assert code == 0, stderr
+    assert pipe.buffer.getvalue().startswith(b"%PDF-1.4\n")
+
+
+def test_an_unknown_export_format_is_a_usage_error(mes):
+    result = mes("profile", "export", "--format", "yaml")
+    assert result.exit_code == 2
+    assert "Invalid value for '--format' / '-f': 'yaml' is not one of 'fhir', 'pdf'." in result.stderr

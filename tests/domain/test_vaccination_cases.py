@@ -320,3 +320,16 @@ def test_a_late_dose_says_what_it_waits_for() -> None:
         ("booster", "upcoming", "2026-02-15", "hexa-2"),
     ]
     assert "at least 6 months after dose 2, which is not recorded yet: counted from 15/08/2025" in listed[2].reason
+
+
+def test_the_dose_reads_in_the_language_asked_for_while_dose_stays_english() -> None:
+    from mes_cli import i18n
+
+    token = i18n.use("fr")
+    try:
+        (due,) = reminders(d("2000-07-01"), ADULT_2000, d("2025-07-15"))
+    finally:
+        i18n.restore(token)
+    assert (due.dose, due.dose_label) == ("booster at 25", "rappel à 25 ans")
+    (english,) = reminders(d("2000-07-01"), ADULT_2000, d("2025-07-15"))
+    assert english.dose_label == english.dose == "booster at 25"

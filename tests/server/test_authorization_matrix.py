@@ -70,6 +70,16 @@ def _new_conversation(world: "World", owner_id: str) -> dict:
     return {"rpps": world.writer_rpps(owner_id), "subject": "Question", "body": "Bonjour docteur"}
 
 
+def _fresh_document_ids(world: "World", owner_id: str) -> dict:
+    """A batch deletion's body: a document of its own, so that the shared one stays for the other cases;
+    the shared one where its creator can no longer add any (after the 18th birthday: refused cases only)."""
+    op = BY_ID["deleteDocument"]
+    try:
+        return {"ids": [world.param(op, "document_id", owner_id, fresh=True)]}
+    except AssertionError:
+        return {"ids": [world.param(op, "document_id", owner_id)]}
+
+
 def _if_defined(name: str, body: Any) -> dict[type, Any]:
     """An entry for a model that may not exist (yet) in every version of the contract."""
     kind = getattr(m, name, None)
@@ -87,6 +97,9 @@ VALID_BODIES: dict[type, Any] = {
     m.VaccinationIn: {"vaccine": "ROR", "date": "2020-06-01"},
     m.DocumentPatch: {"hidden": True},
     m.LookupRequest: {"idempotency_keys": ["x"]},
+    m.FolderIn: lambda world, owner_id: {"name": unique_name("Dossier ")},
+    m.BatchDeleteRequest: _fresh_document_ids,
+    m.DocumentSettings: {"hide_new_from_professionals": False},
     **_if_defined("ReplyIn", {"body": "Merci docteur"}),
     **_if_defined("SaveAttachmentIn", {"title": "Compte rendu"}),
     **_if_defined("NewConversationIn", _new_conversation),
@@ -775,3 +788,100 @@ def test_a_child_who_turned_18_no_longer_counts_towards_the_parent_limit(make_ap
     linked = api.post("/v1/children", {"code": younger["code"], "birth_date": younger["birth_date"],
                                        "certify_legal_representative": True}, token=parent["token"])
     assert linked.status_code == 201, linked.text  # today: 409 TOO_MANY_PROFILES
+
+
+# --- documents invisible to legal representatives (DOMAIN.md §5: INVISIBLE_REPRESENTANTS_LEGAUX) ------
+
+UNKNOWN_DOCUMENT = "d_0123456789abcdef"
+SECRET_KEY = "sha256:the-childs-own"
+DOCUMENT_OPERATIONS = [op for op in PROFILE_OPERATIONS if "document_id" in path_params(op)]
+
+
+@pytest.fixture(scope="module")
+def secret_document(main_world) -> str:
+    """A document of the child's profile that a professional filed invisible to the legal representatives."""
+    world = main_world
+    op = BY_ID["uploadDocumentAsProfessional"]
+    response = world.api.request(op.method, op.path.format(profile_id=world.child["id"]), content=PDF + b"secret",
+                                 params={"hidden_from_representatives": "true", "title": "Consultation"},
+                                 headers={"Content-Type": op.raw_media, "Idempotency-Key": SECRET_KEY})
+    return world.api.ok(response, 201)["document"]["id"]
+
+
+def _as_unknown(error: dict, secret: str) -> dict:
+    return {**error, "message": error["message"].replace(secret, UNKNOWN_DOCUMENT), "request_id": None,
+            "details": {k: (UNKNOWN_DOCUMENT if v == secret else v) for k, v in error["details"].items()}}
+
+
+@pytest.mark.parametrize("actor", ["parent", "co-parent"])
+@pytest.mark.parametrize("op", DOCUMENT_OPERATIONS, ids=lambda op: op.operation_id)
+def test_a_legal_representative_gets_not_found_for_an_invisible_document(main_world, secret_document, op, actor):
+    """Every operation on one document: the answer an unknown id gets, and nothing changes."""
+    world = main_world
+    token, child = world.token(actor), world.child["id"]
+    kwargs = body_for(op, world, child)
+    before = snapshot(world.api)
+    hidden = world.api.request(op.method, op.path.format(profile_id=child, document_id=secret_document),
+                               token=token, **kwargs)
+    assert not changes(before, snapshot(world.api)), f"{op.operation_id} changed the data"
+    missing = world.api.request(op.method, op.path.format(profile_id=child, document_id=UNKNOWN_DOCUMENT),
+                                token=token, **kwargs)
+    assert hidden.status_code == missing.status_code == 404, (hidden.text, missing.text)
+    error = expect_error(hidden, "DOCUMENT_NOT_FOUND")
+    assert _as_unknown(error, secret_document) == {**expect_error(missing, "DOCUMENT_NOT_FOUND"),
+                                                   "request_id": None}
+
+
+def test_a_legal_representative_lists_counts_and_deletes_nothing_of_an_invisible_document(main_world,
+                                                                                          secret_document):
+    world = main_world
+    api, token, child = world.api, world.token("parent"), world.child["id"]
+    base = f"/v1/profiles/{child}"
+    listed = api.ok(api.get(f"{base}/documents?limit=1000", token=token))["documents"]
+    assert secret_document not in {d["id"] for d in listed}
+    before = snapshot(api)
+    batch = api.ok(api.post(f"{base}/documents/delete", {"ids": [secret_document]}, token=token))
+    assert batch["results"] == [{"id": secret_document, "status": "failed", "error_code": "DOCUMENT_NOT_FOUND",
+                                 "error": batch["results"][0]["error"]}]
+    assert secret_document in batch["results"][0]["error"]
+    assert not changes(before, snapshot(api))
+    found = api.ok(api.post(f"{base}/documents/lookup", {"idempotency_keys": [SECRET_KEY]}, token=token))
+    assert found == {"existing": {}}
+    # The same key from the parent files a document of theirs, as a key nobody used would (twice: idempotent).
+    for status in (201, 200):
+        upload = api.request("POST", f"{base}/documents", content=PDF + b"secret", token=token,
+                             headers={"Content-Type": "application/octet-stream", "Idempotency-Key": SECRET_KEY})
+        mine = api.ok(upload, status)
+        assert mine["document"]["id"] != secret_document and mine["created"] is (status == 201)
+    # The child's own view (no session of a minor exists: the server's read) still has it.
+    assert api.ctx.store.one("SELECT hidden_from_representatives FROM documents WHERE id = ?",
+                             (secret_document,))[0] == 1
+
+
+def test_a_legal_representative_cannot_attach_an_invisible_document_to_a_message(main_world, secret_document):
+    world = main_world
+    api, child = world.api, world.child["id"]
+    conversation = api.ok(api.get(f"/v1/profiles/{child}/conversations", token=world.token("parent")))
+    conversation_id = conversation["conversations"][0]["id"]
+    path = f"/v1/profiles/{child}/conversations/{conversation_id}/messages"
+    before = snapshot(api)
+    answers = [api.post(path, {"body": "Voici", "document_ids": [document]}, token=world.token("parent"))
+               for document in (secret_document, UNKNOWN_DOCUMENT)]
+    assert not changes(before, snapshot(api))
+    hidden, missing = (expect_error(answer, "DOCUMENT_NOT_FOUND") for answer in answers)
+    assert _as_unknown(hidden, secret_document) == {**missing, "request_id": None}
+
+
+def test_a_legal_representative_cannot_mark_a_document_invisible(main_world):
+    world = main_world
+    api, child = world.api, world.child["id"]
+    document = world.param(BY_ID["getDocument"], "document_id", child)
+    before = snapshot(api)
+    refused = api.request("PATCH", f"/v1/profiles/{child}/documents/{document}",
+                          json={"hidden_from_representatives": True}, token=world.token("parent"))
+    expect_error(refused, "NOT_FOR_REPRESENTATIVES")
+    upload = api.request("POST", f"/v1/profiles/{child}/documents", content=PDF + b"mine",
+                         params={"hidden_from_representatives": "true"}, token=world.token("parent"),
+                         headers={"Content-Type": "application/octet-stream"})
+    expect_error(upload, "NOT_FOR_REPRESENTATIVES")
+    assert not changes(before, snapshot(api))

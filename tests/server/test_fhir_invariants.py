@@ -65,6 +65,7 @@ DATA_TYPES = {  # data type -> invariants, evaluated on every occurrence
     "Reference": {"ref-1": "reference.startsWith('#').not() or (reference.substring(1).trace('url') in "
                            "%rootResource.contained.id.trace('ids'))"},
     "Narrative": {"txt-1": "htmlChecks()", "txt-2": "htmlChecks()"},
+    "Attachment": {"att-1": "data.empty() or contentType.exists()"},
 }
 RESOURCES = {  # resource type -> {where (FHIRPath from the resource, "" = itself): {key: expression}}
     "Bundle": {
@@ -121,6 +122,7 @@ RESOURCES = {  # resource type -> {where (FHIRPath from the resource, "" = itsel
         "fhs-2": "age.exists() or estimatedAge.empty()",
     }},
     "MedicationStatement": {},  # R4 defines none beyond DomainResource's and the data types'
+    "DocumentReference": {},  # likewise (docRef-1 and docRef-2 came with R5)
     "Practitioner": {},  # contained: an Immunization's performer
     "Organization": {
         "": {"org-1": "(identifier.count() + name.count()) > 0"},
@@ -384,3 +386,42 @@ def test_doses_recorded_by_a_professional_pass_too_with_their_cis_code(api):
     for resource in immunizations:
         assert broken_invariants(resource) == [], resource
         assert [c["system"] for c in resource["vaccineCode"]["coding"]] == ["urn:oid:1.2.250.1.213.2.3.1"]
+
+
+def test_documents_pass_too_with_their_confidentiality_as_security_labels(api):
+    """A document's confidentiality levels are its DocumentReference's meta.security, as in its XDM entry;
+    a legal representative's bundle leaves out what is kept from them."""
+    import secrets
+
+    from mes_cli.demo_data import card_serial_for
+    from mes_cli.domain.nir import make_nir
+
+    nir = make_nir(2, 2012, 2, "75", "056", 1 + secrets.randbelow(998))
+    child = {"nir": nir, "first_name": "Inès", "last_name": "Durand", "birth_date": "2012-02-03",
+             "card_serial": card_serial_for(nir)}
+    parent = api.active_person(children=[child])
+    api.ok(api.post("/v1/children", {"code": api.last_message(nir)["code"], "birth_date": child["birth_date"],
+                                     "certify_legal_representative": True}, token=parent["token"]), 201)
+    child_id = api.ctx.store.one("SELECT child_id FROM representatives WHERE parent_id = ?",
+                                 (parent["id"],))["child_id"]
+    for title, query in (("Visible", {}), ("Secret", {"hidden": "true", "hidden_from_representatives": "true"})):
+        api.ok(api.request("POST", f"/v1/admin/profiles/{child_id}/documents", content=b"%PDF-1.4\n" + title.encode()
+                           + b"\n%%EOF\n", params={"title": title, **query},
+                           headers={"Content-Type": "application/octet-stream"}), 201)
+    from mes_cli.server.services import profiles
+
+    with profiles.acting_on({"person_id": child_id}, child_id):  # the child's own view (no session of a minor)
+        own = fhir.bundle(api.ctx, child_id)
+    references = {r["description"]: r for r in _resources(own) if r["resourceType"] == "DocumentReference"}
+    assert set(references) == {"Visible", "Secret"}
+    for resource in references.values():
+        assert broken_invariants(resource) == [], resource
+    assert broken_invariants(own) == []
+    security = [(c["system"], c["code"]) for c in references["Secret"]["meta"]["security"]]
+    assert security == [("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "N"),
+                        ("urn:oid:1.2.250.1.213.1.1.4.13", "MASQUE_PS"),
+                        ("urn:oid:1.2.250.1.213.1.1.4.13", "INVISIBLE_REPRESENTANTS_LEGAUX")]
+    assert [c["code"] for c in references["Visible"]["meta"]["security"]] == ["N"]
+    as_parent = api.get(f"/v1/profiles/{child_id}/medical/fhir", token=parent["token"]).json()
+    assert [r["description"] for r in _resources(as_parent) if r["resourceType"] == "DocumentReference"] == [
+        "Visible"]

@@ -78,45 +78,70 @@ def test_malformed_json_is_400(api, raw):
 LOGIN = {"identifier": "someone.here", "password": "whatever"}
 
 
-@pytest.mark.parametrize("path, body, names", [
-    # unknown field, at the top and nested
-    ("/v1/logins", {**LOGIN, "bogus": 1}, ["`bogus`"]),
-    ("/v1/admin/persons", {"persons": [{**person(), "bogus": True}]}, ["`bogus`", "$.persons[0]"]),
+@pytest.mark.parametrize("path, body, field, reason, shown", [
+    # unknown field, at the top and nested: the fields it has are listed
+    ("/v1/logins", {**LOGIN, "bogus": 1}, "bogus", "unknown_field", ["bogus:", "identifier, password, channel"]),
+    ("/v1/admin/persons", {"persons": [{**person(), "bogus": True}]}, "persons[0].bogus", "unknown_field",
+     ["persons[0].bogus:", "card_serial"]),
     ("/v1/admin/persons", {"persons": [person(children=[{"nir": "1", "birth_date": "x", "first_name": "a",
                                                          "last_name": "b", "extra": 1}])]},
-     ["`extra`", "$.persons[0].children[0]"]),
-    # wrong type
-    ("/v1/logins", {**LOGIN, "identifier": 12}, ["$.identifier", "str"]),
-    ("/v1/admin/persons", {"persons": [{**person(), "nir": 3}]}, ["$.persons[0].nir"]),
-    ("/v1/admin/persons", {"persons": {"nir": "x"}}, ["$.persons", "array"]),
+     "persons[0].children[0].extra", "unknown_field", ["persons[0].children[0].extra:"]),
+    # wrong type, in words
+    ("/v1/logins", {**LOGIN, "identifier": 12}, "identifier", "wrong_type", ["identifier:", "expected text"]),
+    ("/v1/admin/persons", {"persons": [{**person(), "nir": 3}]}, "persons[0].nir", "wrong_type", ["persons[0].nir:"]),
+    ("/v1/admin/persons", {"persons": {"nir": "x"}}, "persons", "wrong_type", ["persons:", "a list"]),
     ("/v1/enrolments/activate", {"enrolment_id": "e", "identifier": "i", "password": "p", "accept_terms": "yes"},
-     ["$.accept_terms", "bool"]),
-    ("/v1/dev/clock", {"advance_seconds": "10"}, ["$.advance_seconds", "int"]),
-    # wrong value: enum, bounds, lengths
-    ("/v1/logins", {**LOGIN, "channel": "pigeon"}, ["$.channel", "pigeon"]),
-    ("/v1/dev/clock", {"advance_seconds": -1}, ["$.advance_seconds", ">= 0"]),
-    ("/v1/logins", {**LOGIN, "password": "x" * 1025}, ["$.password", "1024"]),
-    ("/v1/enrolments", {"nir": "1" * 41, "card_serial": "1", "birth_date": "x", "code": "c"}, ["$.nir"]),
+     "accept_terms", "wrong_type", ["accept_terms:", "Accepted values: true, false."]),
+    ("/v1/dev/clock", {"advance_seconds": "10"}, "advance_seconds", "wrong_type", ["a whole number"]),
+    # wrong value: enum (its values listed), bounds, lengths (the bound given)
+    ("/v1/logins", {**LOGIN, "channel": "pigeon"}, "channel", "not_accepted",
+     ["channel:", "'pigeon'", "Accepted values: email, sms, totp."]),
+    ("/v1/dev/clock", {"advance_seconds": -1}, "advance_seconds", "too_small", ["advance_seconds:", "at least 0"]),
+    ("/v1/logins", {**LOGIN, "password": "x" * 1025}, "password", "too_long", ["password:", "at most 1024 characters"]),
+    ("/v1/enrolments", {"nir": "1" * 41, "card_serial": "1", "birth_date": "x", "code": "c"}, "nir", "too_long",
+     ["nir:", "40"]),
     # missing field
-    ("/v1/logins", {"password": "x"}, ["`identifier`"]),
-    ("/v1/logins/verify", {"login_id": "x"}, ["`code`"]),
-    ("/v1/admin/persons", {"persons": [{"nir": "x"}]}, ["$.persons[0]", "missing required field"]),
+    ("/v1/logins", {"password": "x"}, "identifier", "missing", ["identifier:", "required"]),
+    ("/v1/logins/verify", {"login_id": "x"}, "code", "missing", ["code:"]),
+    ("/v1/admin/persons", {"persons": [{"nir": "x"}]}, "persons[0].birth_date", "missing", ["persons[0].birth_date:"]),
     # not an object at all
-    ("/v1/logins", [LOGIN], ["object", "array"]),
-    ("/v1/logins", None, ["object", "null"]),
-    ("/v1/logins", "text", ["object", "str"]),
+    ("/v1/logins", [LOGIN], None, "wrong_type", ["The request body:", "an object", "a list"]),
+    ("/v1/logins", None, None, "wrong_type", ["an object", "null"]),
+    ("/v1/logins", "text", None, "wrong_type", ["an object", "text"]),
 ])
-def test_invalid_body_is_422_naming_the_field(api, path, body, names):
+def test_invalid_body_is_422_naming_the_field(api, path, body, field, reason, shown):
     response = api.client.post(path, content=msgspec.json.encode(body), headers={"Content-Type": "application/json"})
     error = expect_error(response, "VALIDATION_ERROR")
-    for name in names:
-        assert name in error["message"], (name, error["message"])
-        assert name in error["details"]["problem"], (name, error["details"])
+    assert error["details"].get("field") == field and error["details"]["reason"] == reason, error
+    for words in shown:
+        assert words in error["message"], (words, error["message"])
+    assert error["details"]["problem"].startswith(("Expected", "Invalid", "Object")), error  # msgspec's own words
+
+
+def test_a_bad_profile_entry_is_refused_with_the_accepted_values_and_the_bound(api):
+    """What a remote API user reads: the field, what was wrong, what is accepted — in their language."""
+    p = api.active_person()
+    allergy = api.post("/v1/profiles/me/medical/allergies", {"substance": "pollen", "severity": "sévère"},
+                       token=p["token"])
+    details = expect_error(allergy, "VALIDATION_ERROR")["details"]
+    assert {k: details[k] for k in ("field", "reason", "value", "accepted")} == {
+        "field": "severity", "reason": "not_accepted", "value": "sévère", "accepted": ["mild", "moderate", "severe"]}
+    measure = api.post("/v1/profiles/me/medical/measures", {"kind": "weight", "value": 5000}, token=p["token"])
+    error = expect_error(measure, "VALIDATION_ERROR")
+    assert error["details"]["field"] == "value" and error["details"]["reason"] == "too_large"
+    assert error["details"]["bound"] == 1000 and error["details"]["comparison"] == "<"
+    assert error["message"] == "value: must be less than 1000."
+    in_french = api.request("PUT", "/v1/profiles/me/medical/blood-group", json={"blood_group": "0+"},
+                            token=p["token"], headers={"Accept-Language": "fr"})
+    error = expect_error(in_french, "VALIDATION_ERROR")
+    assert error["details"]["accepted"] == ["A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-"]
+    assert error["message"] == ("blood_group : '0+' n'est pas une valeur acceptée. Valeurs acceptées : A+, A-, B+, "
+                                "B-, AB+, AB-, O+, O-.")
 
 
 def test_empty_body_is_an_empty_object(api):
     error = expect_error(api.client.post("/v1/logins", content=b""), "VALIDATION_ERROR")
-    assert "`identifier`" in error["message"]
+    assert error["details"]["field"] == "identifier" and error["details"]["reason"] == "missing"
     assert api.ok(api.client.post("/v1/dev/clock", content=b""))["offset_seconds"] == 0
 
 

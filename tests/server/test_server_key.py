@@ -47,3 +47,62 @@ def test_a_bad_key_in_the_environment_stops_the_command_with_the_reason(tmp_path
     mes = Mes(home=tmp_path / "home", variables={"MES_SERVER_KEY": "too-short"})
     result = mes("server", "gc")
     assert result.exit_code == 6 and "MES_SERVER_KEY" in result.stderr and "/dev/urandom" in result.stderr
+
+
+def _worker(data_dir, database, key: str | None = None):
+    from mes_cli.server.context import ServerContext
+    from mes_cli.server.settings import Settings
+
+    return ServerContext.build(Settings(data_dir=data_dir, database_url=database, server_key=key))
+
+
+def test_a_worker_with_another_key_than_the_database_s_refuses_to_start(tmp_path):
+    """Two workers on one database, each with its own data directory's key: the second one is refused,
+    told what to set; with the first one's key it starts."""
+    database = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    first = _worker(tmp_path / "one", database)
+    first.store.shutdown()
+    with pytest.raises(MesError) as refused:
+        _worker(tmp_path / "two", database)
+    assert refused.value.code == "CONFLICT" and "MES_SERVER_KEY" in refused.value.message
+    shared = base64.b64encode((tmp_path / "one" / KEY_FILE).read_bytes()).decode()
+    _worker(tmp_path / "two", database, shared).store.shutdown()
+
+
+def test_the_fingerprint_names_the_key_without_revealing_it():
+    from mes_cli.server.security import key_fingerprint
+
+    key = base64.b64decode(KEY)
+    assert key_fingerprint(key) == key_fingerprint(key) != key_fingerprint(secrets.token_bytes(32))
+    assert key.hex()[:16] not in key_fingerprint(key) and KEY not in key_fingerprint(key)
+
+
+def test_an_import_records_the_key_the_importing_server_uses(tmp_path):
+    """The archive brings its key; the fingerprint is not data: the imported database names the key in use."""
+    from mes_cli.server.security import KEY_FINGERPRINT, key_fingerprint
+    from mes_cli.server.settings import Settings
+    from mes_cli.server.store.snapshot import export_snapshot, import_snapshot
+
+    source = _worker(tmp_path / "source", None)
+    source.store.shutdown()
+    archive = tmp_path / "export.zip"
+    export_snapshot(Settings(data_dir=tmp_path / "source"), archive)
+    _worker(tmp_path / "target", None).store.shutdown()  # the target started once, empty, with its own key
+    import_snapshot(archive, Settings(data_dir=tmp_path / "target"))
+    imported = _worker(tmp_path / "target", None)  # starts: the key came with the archive
+    try:
+        recorded = imported.store.get_meta(KEY_FINGERPRINT)
+        assert recorded == key_fingerprint((tmp_path / "source" / KEY_FILE).read_bytes())
+    finally:
+        imported.store.shutdown()
+
+
+def test_postgresql_without_its_extra_says_what_to_install(tmp_path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "psycopg" else real(name, *a))
+    mes = Mes(home=tmp_path / "home")
+    result = mes("server", "migrate", "--database", "postgresql://mes@127.0.0.1:1/none")
+    assert result.exit_code == 1 and "pip install 'mes-cli[postgresql]'" in result.stderr, result
+    assert "ModuleNotFoundError" not in result.stderr

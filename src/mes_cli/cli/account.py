@@ -7,7 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..i18n import _
+from ..domain.contacts import channel_name
+from ..i18n import N_, _
 from .context import AppContext
 from .identity import ask_birth_date, ask_channel, ask_nir, ask_password, ask_serial, serial_hint
 from .options import (BirthOpt, ChannelOpt, CodeOpt, FormatOpt, NirOpt, PasswordStdinOpt, SerialOpt,
@@ -20,8 +21,20 @@ account_app.add_typer(totp_app, name="totp")
 TERMS_URL = "https://www.monespacesante.fr/cgu"
 
 
+# A space's state as the greeting of `mes activate` says it ("your space is …"); the codes stay in JSON.
+SPACE_STATES = {"pending": N_("not created yet"), "open": N_("created, not activated yet"),
+                "opposed": N_("not created, as its creation was opposed"), "active": N_("already activated"),
+                "closed": N_("closed until it is activated again")}
+
+
 def _app(ctx: typer.Context) -> AppContext:
     return ctx.obj
+
+
+def _space_state(state: str) -> str:
+    """The state in the current language (an unknown code as it is)."""
+    words = SPACE_STATES.get(state)
+    return _(words) if words else state
 
 
 # --- provisional codes -----------------------------------------------------------
@@ -89,7 +102,8 @@ def _confirm_contacts(app: AppContext, started, email: str | None, mobile: str |
     pending = app.client.change_contacts(m.ContactsChange(enrolment_id=started.enrolment_id, email=email,
                                                           mobile=mobile))
     for channel, where in pending.sent_to.items():
-        app.say(_("A verification code was sent by {channel} to {where}.").format(channel=channel, where=where))
+        app.say(_("A verification code was sent by {channel} to {where}.").format(channel=channel_name(channel),
+                                                                                  where=where))
     return pending.to_verify
 
 
@@ -135,10 +149,10 @@ def _verify_contacts(app: AppContext, enrolment_id: str, to_verify: list[str], e
             waiting.append(channel)
             continue
         flag = "--email-code" if channel == "email" else "--sms-code"
-        code = app.ask(given, flag=flag, prompt=_("Code received by {channel}").format(channel=channel),
+        code = app.ask(given, flag=flag, prompt=_("Code received by {channel}").format(channel=channel_name(channel)),
                        check=validate_otp)
         app.client.verify_contact(m.ContactVerification(enrolment_id=enrolment_id, channel=channel, code=code))
-        app.say(_("✓ The new {channel} contact is verified.").format(channel=channel))
+        app.say(_("✓ The new {channel} contact is verified.").format(channel=channel_name(channel)))
     return waiting
 
 
@@ -181,7 +195,7 @@ def activate(
     else:
         started, identity = _start_enrolment(app, code, nir, serial, birth_date)
         app.say(_("Hello {first_name} {last_name}: your space is {state}.").format(
-            first_name=started.first_name, last_name=started.last_name, state=started.state))
+            first_name=started.first_name, last_name=started.last_name, state=_space_state(started.state)))
         enrolment_id, first, last = started.enrolment_id, started.first_name, started.last_name
         nir_v, birth, suggestions = identity.nir, identity.birth_date, started.identifier_suggestions
         waiting = _confirm_contacts(app, started, email, mobile)
@@ -304,7 +318,7 @@ def login(
         return
     other = "sms" if channel == "email" else "email"
     app.say(_("A 6-digit code was sent by {channel} to {sent_to}; it is valid 10 minutes.").format(
-        channel=channel, sent_to=started.sent_to))
+        channel=channel_name(channel), sent_to=started.sent_to))
     if not app.env.interactive:
         state.put({"login_id": started.login_id, "identifier": identifier,
                    "expires_at": started.expires_at.isoformat()})

@@ -23,7 +23,8 @@ EPILOG = (
     "Environment: MES_HOME, MES_PROFILE, MES_API_URL, MES_TOKEN, MES_FORMAT, MES_FOR, MES_ADMIN_TOKEN, "
     "MES_TOTP_SECRET, MES_SERVER_DATA, MES_TIMEOUT, MES_MAX_ATTEMPTS, MES_DEBUG=api, NO_COLOR, CI, "
     "LANGUAGE/LC_ALL/LC_MESSAGES/LANG.  "
-    "Precedence: flag > environment > config profile (mes config path) > default."
+    "Precedence: flag > environment > config profile (mes config path) > default.  "
+    "The options above may also follow the command (mes docs list --for Hugo --columns id,title)."
 )
 
 app = typer.Typer(
@@ -71,6 +72,13 @@ def root(
                        help="Give up on a request after this long [env MES_TIMEOUT; default 30]")] = None,
     for_child: Annotated[Optional[str], typer.Option("--for", metavar="CHILD", autocompletion=complete_child,
                          help="Act on an attached child's profile (name or id) [env MES_FOR]")] = None,
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", metavar="table|json|jsonl|csv",
+                   help="Output format of any command that prints data (a command's own --format wins) "
+                        "[env MES_FORMAT]")] = None,
+    columns: Annotated[Optional[str], typer.Option("--columns", metavar="FIELD,…",
+                       help="Table and CSV columns: these fields (names as in JSON output, e.g. id,title)")] = None,
+    wide: Annotated[bool, typer.Option("--wide", help="Tables show every field instead of the few a person "
+                    "scans")] = False,
     lang: Annotated[Optional[str], typer.Option("--lang", metavar="en|fr", callback=_check_language, is_eager=True,
                     help="Language of messages and help [env LANGUAGE, LC_ALL, LC_MESSAGES, LANG; default en]")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
@@ -80,16 +88,18 @@ def root(
 
     env = ctx.obj if isinstance(ctx.obj, Env) else Env()
     ctx.obj = AppContext(env=env, api_url=api_url, home=home, debug=debug, quiet=quiet, for_child=for_child,
-                         profile_name=profile, timeout=timeout)
+                         profile_name=profile, timeout=timeout, format=fmt, wide=wide,
+                         columns=tuple(name.strip() for name in (columns or "").split(",") if name.strip()))
     ctx.call_on_close(ctx.obj.close)
 
 
 def _register() -> None:
     from . import (account, api_cmd, auth, children, completion, config_cmd, demo, docs, examples, messages,
-                   portability, profile, server, smoke, vaccins)
+                   portability, profile, server, settings, smoke, vaccins)
 
     account.register(app)
     docs.register(app)
+    settings.register(app)
     profile.register(app)
     vaccins.register(app)
     children.register(app)
@@ -137,9 +147,12 @@ def _run(args: list[str] | None, env: Env, *, debug: bool) -> int:
     from .errors import INTERRUPTED, describe, exit_status
     from .localize import localize, usage_error
 
-    command = typer.main.get_command(app)
-    localize(command)
+    from .placement import hoist_global_options
+    from .tree import lazy_root
+
+    command = lazy_root(app, localize)
     try:
+        args = hoist_global_options(command, list(sys.argv[1:] if args is None else args))
         code = command.main(args=args, prog_name="mes", standalone_mode=False, obj=env)
         return code if isinstance(code, int) else 0  # typer.Exit(n) comes back as a return value
     except MesError as exc:

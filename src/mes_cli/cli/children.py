@@ -15,7 +15,7 @@ children_app = typer.Typer(help="Your children's profiles: link, share with the 
                            no_args_is_help=True)
 ChildArg = Annotated[str, typer.Argument(help="The child: first name, full name or profile id",
                                          autocompletion=complete_child)]
-CHILD_COLUMNS = ["profile_id", "first_name", "last_name", "birth_date", "status", "role", "caregivers",
+CHILD_COLUMNS = ["profile_id", "first_name", "last_name", "birth_date", "status", "role",
                  "access_ends_on"]
 INVITATION_COLUMNS = ["id", "direction", "status", "child", "from_name", "to_name", "expires_at"]
 

@@ -151,15 +151,19 @@ def unset(ctx: typer.Context, key: Annotated[str, typer.Argument(help="The key t
 
 def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     """Every profile and its keys (secrets masked); `active` marks the profile in use."""
-    from ..client.config import SECRET_KEYS, load_profiles
+    from ..client.config import DEFAULT_PROFILE, SECRET_KEYS, load_profiles
     from .output import render, resolve_format
 
     app: AppContext = ctx.obj
     active = app.selected_profile
+    profiles = load_profiles(_home(app))
     rows = [{"profile": name, "active": name == active, "key": key, "value": MASK if key in SECRET_KEYS else value}
-            for name, values in sorted(load_profiles(_home(app)).items()) for key, value in values.items()]
-    # Not app.emit: that would read the active profile's format, and fail for a profile not created yet.
-    render(rows, resolve_format(fmt, app.env), app.env.stdout, ["profile", "active", "key", "value"])
+            for name, values in sorted(profiles.items()) for key, value in values.items()]
+    columns = ["profile", "active", "key", "value"]
+    if active in profiles or active == DEFAULT_PROFILE:
+        app.emit(rows, fmt, columns)  # as every command prints, in the active profile's format too
+    else:  # a profile not created yet has no format, and resolving it as the active one would fail
+        render(rows, resolve_format(fmt, app.env), app.env.stdout, columns)
 
 
 def register(root: typer.Typer) -> None:

@@ -21,6 +21,9 @@ class AppContext:
     for_child: str | None = None
     profile_name: str | None = None  # --profile (config profile; not to be confused with a health profile)
     timeout: float | None = None  # --timeout
+    format: str | None = None  # --format given before the command (a command's own --format wins)
+    columns: tuple[str, ...] = ()  # --columns
+    wide: bool = False  # --wide
     _client: Any = field(default=None, repr=False)
     _config: Any = field(default=None, repr=False)
     _profile: str | None = field(default=None, repr=False)
@@ -130,14 +133,17 @@ class AppContext:
         """flag > MES_FORMAT > the config profile's format > table on a terminal, json otherwise."""
         from .output import resolve_format
 
+        fmt = fmt or self.format
         if not fmt and not self.env.get("MES_FORMAT"):
             fmt = self.profile_settings().get("format")
         return resolve_format(fmt, self.env)
 
     def emit(self, value: Any, fmt: str | None, columns=None) -> None:
-        from .output import render
+        """``value`` on stdout; ``columns`` are the table's default ones (``--columns``/``--wide`` change them)."""
+        from .output import TableChoice, render
 
-        render(value, self.output_format(fmt), self.env.stdout, columns)
+        render(value, self.output_format(fmt), self.env.stdout, columns,
+               TableChoice(self.columns, self.wide, self.env.terminal_width))
 
     def say(self, message: str) -> None:
         """A message for the person (stderr, so stdout stays data only)."""
@@ -211,11 +217,12 @@ class AppContext:
         import typer
 
         if self.env.stdin is sys.stdin:
-            return typer.prompt(text, hide_input=secret, confirmation_prompt=confirmation or False, err=True,
-                                default=default, show_default=False)
+            return typer.prompt(prompt_line(text), hide_input=secret, err=True, default=default, show_default=False,
+                                confirmation_prompt=prompt_line(confirmation) if confirmation else False,
+                                prompt_suffix="")
 
         def line(question: str) -> str:
-            self.env.stderr.write(f"{question}: ")
+            self.env.stderr.write(prompt_line(question))
             read = self.env.stdin.readline()
             if not read:  # end of input: as Ctrl-D on a terminal
                 raise typer.Abort()
@@ -239,6 +246,12 @@ class AppContext:
             raise MesError("INPUT_REQUIRED", _("{flag} was given but standard input is empty.").format(
                 flag=f"--{what}-stdin"), {"flag": f"--{what}-stdin"})
         return value
+
+
+def prompt_line(question: str) -> str:
+    """A question as the terminal asks it, colon included: French typography puts a space before the
+    colon ("Identifiant : "), English none ("Identifier: ")."""
+    return _("{question}: ").format(question=question)
 
 
 def _home_from(env: Env) -> Path | None:

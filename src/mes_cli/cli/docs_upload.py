@@ -32,7 +32,7 @@ def upload(
     hidden: Annotated[bool, typer.Option("--hidden", help="Hide from health professionals")] = False,
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Upload files under directories")] = False,
     manifest: Annotated[Optional[Path], typer.Option("--manifest", help="CSV with path,category,title,date "
-                        "per file")] = None,
+                        "per file (and profile, folder, confidentiality: see the guide)")] = None,
     update: Annotated[bool, typer.Option("--update", help="A file already there (same content) gets the title, "
                       "category, date or --hidden given for it, instead of keeping what is stored")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=32, help="Parallel uploads")] = 4,

@@ -32,6 +32,19 @@ class Env:
         """Prompts are allowed only on a terminal, and never in CI."""
         return bool(self.stdin_is_tty) and not self.vars.get("CI")
 
+    @property
+    def terminal_width(self) -> int | None:
+        """The width tables fit: COLUMNS when set, else the terminal's when stdout is one; None (no limit)
+        for a file or a pipe, where cutting would lose data nobody can widen a window to see."""
+        columns = self.get("COLUMNS")
+        if columns and columns.isdigit() and int(columns) > 0:
+            return int(columns)
+        if not self.stdout_is_tty:
+            return None
+        import shutil
+
+        return shutil.get_terminal_size().columns
+
     def get(self, name: str) -> str | None:
         value = self.vars.get(name)
         return value if value else None

@@ -23,3 +23,18 @@ def describe(exc: MesError) -> str:
 
 def exit_status(exc: MesError) -> int:
     return int(exc.exit_status)
+
+
+def bad_choice(value: str, choices, option: str) -> Exception:
+    """A value outside an option's choices, said as click says it for the options it checks itself
+    (``Invalid value for '--format' / '-f': 'yaml' is not one of …``), and so a usage error: exit 2.
+
+    For the options a command checks when it runs (``--format``, whose value may also come from
+    MES_FORMAT or the config profile); ``option`` names where the value came from, as click's hint.
+    """
+    import typer
+    from typer._click.globals import get_current_context
+
+    return typer.BadParameter(_("{value} is not one of {choices}.").format(
+        value=repr(value), choices=", ".join(repr(choice) for choice in choices)),
+        ctx=get_current_context(silent=True), param_hint=option)

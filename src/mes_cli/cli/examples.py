@@ -96,6 +96,8 @@ EXAMPLES: dict[str, list[str]] = {
         "mes docs list",
         "mes docs list --category RADIO_SC --since 01/01/2023 --search genou",
         "mes docs list --all --format csv > documents.csv",
+        "mes docs list --folder 'Analyses 2024'",
+        "mes docs list --pinned",
     ],
     "docs show": ["mes docs show d_3f2a9c1b7e4d5a60"],
     "docs edit": [
@@ -131,6 +133,30 @@ EXAMPLES: dict[str, list[str]] = {
         "mes docs list --search brouillon --format json | jq -r '.[].id' | xargs mes docs delete --yes",
     ],
     "docs categories": ["mes docs categories", "mes docs categories --format json"],
+    "docs pin": ["mes docs pin d_3f2a9c1b7e4d5a60   # listed first from now on"],
+    "docs unpin": ["mes docs unpin d_3f2a9c1b7e4d5a60"],
+    "docs confidentiality": [
+        "mes docs confidentiality d_3f2a9c1b7e4d5a60 --hide-from legal-representatives",
+        "mes docs confidentiality d_3f2a9c1b7e4d5a60 --hide-from professionals --hide-from legal-representatives",
+        "mes docs confidentiality d_3f2a9c1b7e4d5a60 --hide-from nobody",
+    ],
+    "docs move": [
+        "mes docs move d_3f2a9c1b7e4d5a60 d_81b0c2d4e6f80a1b --folder 'Analyses 2024'",
+        "mes docs move d_3f2a9c1b7e4d5a60 --no-folder",
+    ],
+    "docs folders": ["mes docs folders list"],
+    "docs folders list": ["mes docs folders list --format json"],
+    "docs folders create": ["mes docs folders create 'Analyses 2024'"],
+    "docs folders rename": ["mes docs folders rename 'Analyses 2024' 'Biologie (2024)'"],
+    "docs folders delete": [
+        "mes docs folders delete 'Biologie (2024)'",
+        "mes docs folders delete 'Biologie (2024)' --move-documents-out --yes   # its documents go to no folder",
+    ],
+    "settings": ["mes settings documents"],
+    "settings documents": [
+        "mes settings documents --hide-new-from-professionals yes",
+        "mes --for Léa settings documents",
+    ],
     # -- profile ----------------------------------------------------------------------------------
     "profile": ["mes profile show"],
     "profile show": ["mes profile show", "mes --for Léa profile show --format csv"],
@@ -138,7 +164,8 @@ EXAMPLES: dict[str, list[str]] = {
     "profile remove": ["mes profile remove e_5c1d2e3f4a5b6c7d"],
     "profile not-concerned": ["mes profile not-concerned allergy", "mes profile not-concerned allergy --undo"],
     "profile blood-group": ["mes profile blood-group O+", "mes profile blood-group --clear"],
-    "profile export": ["mes profile export", "mes profile export --format fhir -o profil-fhir.json"],
+    "profile export": ["mes profile export", "mes profile export --format fhir -o profil-fhir.json",
+                       "mes --lang fr profile export --format pdf -o profil.pdf"],
     "profile add": ["mes profile add allergy --substance pénicilline --severity severe"],
     "profile add disease": [
         "mes profile add disease --name asthme --since 01/03/2019",
@@ -153,6 +180,7 @@ EXAMPLES: dict[str, list[str]] = {
     "profile add family-history": ["mes profile add family-history --relative mère --condition 'diabète de type 2'"],
     "profile add measure": [
         "mes profile add measure --kind weight --value 68.5",
+        "mes profile add measure --kind poids --value 68,5   # French words, a decimal comma",
         "mes profile add measure --kind blood-pressure --systolic 128 --diastolic 82 --date 02/04/2024",
     ],
     # -- vaccins ----------------------------------------------------------------------------------
@@ -189,6 +217,7 @@ EXAMPLES: dict[str, list[str]] = {
         "mes messages reply c_7d6c5b4a39281706                # on a terminal: $EDITOR opens",
         "mes messages reply c_7d6c5b4a39281706 --body-file réponse.txt --attach analyses.pdf "
         "--attach d_3f2a9c1b7e4d5a60",
+        "mes messages reply c_7d6c5b4a39281706 --body 'Voici mon profil médical.' --attach-profile",
     ],
     "messages send": [
         "mes messages send --to 10101234567 --subject 'Résultats' --body 'Voici mes résultats.' "
@@ -213,13 +242,38 @@ EXAMPLES: dict[str, list[str]] = {
         "--public-url https://mes.example.org",
         "MES_SMTP_URL='smtp://user:pass@mail.example.org:587?from=mes@example.org' mes server run --port 0 --dev",
         "MES_DATABASE_URL=postgresql://mes@db.internal/mes mes server run --data-dir /shared/mes",
+        "mes server run --dev --port 0 --import state.zip --init-dir ci/init --export-on-exit state.zip",
     ],
     "server seed": [
         "mes server seed --demo",
         "MES_ADMIN_TOKEN=\"$(cat admin-token)\" mes --api-url https://mes.example.org server seed persons.json",
         "cat persons.json | mes server seed - --format json",
+        "mes server seed fixtures.json --quiet-outbox --format csv --columns nir,provisional_code",
     ],
     "server openapi": ["mes server openapi > docs/openapi.json"],
+    "server exec": [
+        "mes server exec --demo -- mes smoke --junit-xml smoke.xml",
+        "mes server exec --import state.zip --export-on-exit state.zip -- pytest tests/e2e",
+    ],
+    "server faults": ["mes --api-url http://127.0.0.1:8000 server faults list"],
+    "server faults add": [
+        "mes server faults add --operation uploadDocument --status 503 --probability 0.3 --seed 42",
+        "mes server faults add --path '/v1/profiles/*/documents' --latency 800ms --times 5",
+    ],
+    "server faults list": ["mes server faults list --format json"],
+    "server faults clear": ["mes server faults clear"],
+    "server requests": ["mes server requests --status 503", "mes server requests --follow --operation startLogin"],
+    "server events": ["mes server events --type document.added", "mes server events --follow > events.jsonl"],
+    "server events trigger": ["mes server events trigger document.added --fixture event.json",
+                              "mes server events trigger login.succeeded --subject p_0a074ee3547477fe"],
+    "server webhooks": ["mes server webhooks list"],
+    "server webhooks add": [
+        "echo \"$WEBHOOK_SECRET\" | mes server webhooks add https://ci.example.org/hook --type document.added "
+        "--secret-stdin",
+    ],
+    "server webhooks list": ["mes server webhooks list --format json"],
+    "server webhooks remove": ["mes server webhooks remove wh_3f2a1b0c9d8e"],
+    "server webhooks deliveries": ["mes server webhooks deliveries --webhook wh_3f2a1b0c9d8e"],
     "server gc": ["mes server gc", "mes server gc --data-dir /srv/mes --older-than 86400"],
     "server migrate": ["mes server migrate --check --data-dir /srv/mes", "mes server migrate --data-dir /srv/mes",
                        "MES_DATABASE_URL=postgresql://mes@db.internal/mes mes server migrate"],

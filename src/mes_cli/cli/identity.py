@@ -10,7 +10,8 @@ from .context import AppContext
 
 PHOTO_SERIAL_LENGTH = 11  # the serial of a card with photo (DOMAIN.md §1)
 
-SERIAL_PROMPT_HELP = N_(
+# Where the serial is: the --serial option's help in every command that takes it, and said before its prompt.
+SERIAL_WHERE = N_(
     "Your Carte Vitale serial number: on a card with photo, top right of the front (the last 11 digits); "
     "on a card without photo, on the back, top left. No readable number? Call 3422 or use FranceConnect+."
 )
@@ -19,7 +20,7 @@ SERIAL_PROMPT_HELP = N_(
 def ask_nir(app: AppContext, nir: str | None) -> str:
     from ..domain.nir import validate_nir
 
-    return app.ask(nir, flag="--nir", prompt=_("NIR (numéro de sécurité sociale)"), check=validate_nir)
+    return app.ask(nir, flag="--nir", prompt=_("NIR (social security number)"), check=validate_nir)
 
 
 def ask_serial(app: AppContext, serial: str | None, nir: str | None = None) -> str:
@@ -42,7 +43,7 @@ def ask_serial(app: AppContext, serial: str | None, nir: str | None = None) -> s
             validate_card_serial(raw, nir=nir, card_type="photo")  # says where the 11 digits are
         return value
 
-    return app.ask(None, flag="--serial", prompt=_("Carte Vitale serial number"), help=_(SERIAL_PROMPT_HELP),
+    return app.ask(None, flag="--serial", prompt=_("Carte Vitale serial number"), help=_(SERIAL_WHERE),
                    check=check)
 
 

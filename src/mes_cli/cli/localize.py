@@ -38,11 +38,12 @@ def help_texts(command) -> Iterator[str]:
 
 
 def localize(command) -> None:
-    """Translates the help of ``command`` and every subcommand in place (nothing to do in English)."""
+    """Translates the help of ``command`` and every subcommand made so far in place (nothing to do in
+    English); cli/tree.py calls it again on each part it makes later."""
     if current() == DEFAULT:
         return
     typer.core._ = _
-    for each in _walk(command):
+    for each in _walk(command, made_only=True):
         each.help = each.help and _(each.help)
         each.short_help = each.short_help and _(each.short_help)
         each.epilog = each.epilog and _translate_epilog(each.epilog)
@@ -105,10 +106,13 @@ def translate_click_message(message: str) -> str:
     return message
 
 
-def _walk(command) -> Iterator:
+def _walk(command, made_only: bool = False) -> Iterator:
+    """``command`` and its subcommands; ``made_only``: not those of a lazy tree not made yet (cli/tree.py)."""
     yield command
-    for sub in (getattr(command, "commands", None) or {}).values():
-        yield from _walk(sub)
+    commands = getattr(command, "commands", None) or {}
+    subcommands = commands.built() if made_only and hasattr(commands, "built") else commands.values()
+    for sub in subcommands:
+        yield from _walk(sub, made_only)
 
 
 def _epilog_text(epilog: str | None) -> str | None:

@@ -17,6 +17,7 @@ pros_app = typer.Typer(help="Health professionals: those who wrote to you, the d
                        no_args_is_help=True)
 
 CONVERSATION_COLUMNS = ["id", "last_message_at", "professional.name", "subject", "unread", "closed_at"]
+PRO_COLUMNS = ["rpps", "name", "profession", "specialty", "city", "blocked", "has_written"]
 BodyOpt = Annotated[Optional[str], typer.Option("--body", "-m", help="The message text (none, on a terminal: "
                                                  "$VISUAL or $EDITOR opens, else type it)")]
 BodyFileOpt = Annotated[Optional[Path], typer.Option("--body-file", help="Read the text from FILE ('-': stdin)")]
@@ -113,6 +114,19 @@ def _attachments(app: AppContext, items: list[str] | None) -> tuple[list[str], l
     return uploaded, documents
 
 
+def _upload_profile_pdf(app: AppContext) -> str:
+    """The medical profile as a PDF attachment, uploaded as an --attach file is (under the PDF's file name)
+    from a private temporary directory (0700) that is removed at once."""
+    import tempfile
+
+    from .profile_pdf import file_name, profile_pdf
+
+    with tempfile.TemporaryDirectory(prefix="mes-profile-") as directory:
+        path = Path(directory) / file_name()
+        path.write_bytes(profile_pdf(app))
+        return app.client.upload_attachment(app.profile(), path).id
+
+
 @messages_app.command("list")
 def list_(
     ctx: typer.Context,
@@ -155,6 +169,9 @@ def read(ctx: typer.Context, conversation_id: Annotated[str, typer.Argument(help
 @messages_app.command("reply")
 def reply(ctx: typer.Context, conversation_id: Annotated[str, typer.Argument(help="Conversation id")],
           body: BodyOpt = None, body_file: BodyFileOpt = None, attach: AttachOpt = None,
+          attach_profile: Annotated[bool, typer.Option("--attach-profile", help="Attach your medical profile as a "
+                                    "PDF (with --for, the child's), as `mes profile export --format pdf` writes it")]
+          = False,
           fmt: FormatOpt = None) -> None:
     """Reply in a conversation, with attachments if you like."""
     from ..contract import models as m
@@ -162,6 +179,8 @@ def reply(ctx: typer.Context, conversation_id: Annotated[str, typer.Argument(hel
     app = _app(ctx)
     text = _body(app, body, body_file)
     uploaded, documents = _attachments(app, attach)
+    if attach_profile:
+        uploaded.append(_upload_profile_pdf(app))
     conversation = app.client.reply(app.profile(), conversation_id,
                                     m.ReplyIn(body=text, attachment_ids=uploaded, document_ids=documents))
     app.say(_("✓ sent to {name}").format(name=conversation.professional.name))
@@ -326,7 +345,7 @@ def history(
 def pros_list(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     """Professionals who wrote to you, and those you blocked."""
     app = _app(ctx)
-    app.emit(app.client.professionals(app.profile()).professionals, fmt)
+    app.emit(app.client.professionals(app.profile()).professionals, fmt, columns=PRO_COLUMNS)
 
 
 @pros_app.command("search")
@@ -347,8 +366,7 @@ def pros_search(
         app.say(_("More than {limit} professionals match; narrow the search or raise --limit.").format(limit=limit))
     elif not found and text:
         app.say(_("No professional in the directory matches {text!r}.").format(text=text))
-    app.emit(found[:limit], fmt, columns=["rpps", "name", "profession", "specialty", "city", "blocked",
-                                          "has_written"])
+    app.emit(found[:limit], fmt, columns=PRO_COLUMNS)
 
 
 def _block(ctx: typer.Context, rpps: str, blocked: bool, fmt: str | None) -> None:

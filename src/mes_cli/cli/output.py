@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from ..i18n import _
@@ -33,22 +35,108 @@ def to_data(value: Any) -> Any:
 
 def resolve_format(requested: str | None, env) -> str:
     fmt = requested or env.get("MES_FORMAT") or ("table" if env.stdout_is_tty else "json")
-    if fmt not in FORMATS:
-        from ..contract.errors import MesError
+    if fmt not in FORMATS:  # a usage error, as click's own choices say it (exit 2)
+        from .errors import bad_choice
 
-        raise MesError("VALIDATION_ERROR", _("Unknown output format {format!r}; use one of {formats}.").format(
-            format=fmt, formats=', '.join(FORMATS)), {"field": "format"})
+        raise bad_choice(fmt, FORMATS, "'--format' / '-f'" if requested else "MES_FORMAT")
     return fmt
 
 
-def _cell(value: Any) -> str:
+@dataclass(frozen=True)
+class TableChoice:
+    """What a person asked of a table: ``--columns`` (named fields, also for CSV), ``--wide`` (every field)
+    and the width to fit (None: no limit, as when a table goes to a file)."""
+
+    columns: tuple[str, ...] = ()
+    wide: bool = False
+    width: int | None = None
+
+
+def render(value: Any, fmt: str, out, columns: Iterable[str] | None = None,
+           choice: TableChoice = TableChoice()) -> None:
+    """``value`` on ``out``. ``columns`` are the few a person scans, the table's default; CSV carries every
+    field (or exactly ``choice.columns``), JSON and JSONL the data as it is."""
+    data = to_data(value)
+    if fmt == "json":
+        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    rows = data if isinstance(data, list) else [data]
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    flat = [_flatten(row) if isinstance(row, dict) else {"value": row} for row in rows]
+    every = list(dict.fromkeys([*(columns or ()), *(k for row in flat for k in row)]))
+    if fmt == "csv":
+        keys = _chosen(choice.columns, every) if choice.columns else every
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(keys)
+        for row in flat:
+            writer.writerow([_csv_cell(row.get(k)) for k in keys])
+        return
+    if choice.columns:
+        keys = _chosen(choice.columns, every)
+    elif choice.wide or not columns:
+        keys = every
+    else:
+        keys = list(columns)
+    if isinstance(data, dict):  # one record: a two-column sheet of every field (or those asked for) reads best
+        shown = keys if choice.columns else list(flat[0])
+        out.write(_sheet([(k, flat[0].get(k)) for k in shown], choice.width))
+    elif not flat:
+        out.write(_("(nothing)") + "\n")
+    else:
+        out.write(_table(keys, flat, choice.width))
+
+
+def _chosen(wanted: Iterable[str], available: list[str]) -> list[str]:
+    """The ``--columns`` asked for, each one a field the data has (an empty list has none to check)."""
+    wanted = list(wanted)
+    unknown = [name for name in wanted if available and name not in available]
+    if unknown:
+        from ..contract.errors import MesError
+
+        raise MesError("USAGE_ERROR", _("Unknown column {names} for --columns; this output has: {available}.").format(
+            names=", ".join(unknown), available=", ".join(available)), {"field": "columns", "accepted": available})
+    return wanted
+
+
+def _csv_cell(value: Any) -> str:
+    """CSV is for programs: empty for nothing, true/false, lists and objects as JSON."""
     if value is None:
-        return "—"
+        return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return "true" if value else "false"
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+def _cell(key: str, value: Any) -> str:
+    """A value as a person reads it: words for booleans and known codes, lists and objects as plain text."""
+    from .labels import value_word
+
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(_cell(key, item) for item in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_cell(k, v)}" for k, v in value.items()) or "—"
+    if isinstance(value, str):
+        return _local_time(value) if _TIMESTAMP.fullmatch(value) else value_word(key, value)
+    return str(value)
+
+
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)")
+_DATE_OR_TIME = re.compile(r"\d{4}-\d\d-\d\d( \d\d:\d\d)?")
+
+
+def _local_time(stamp: str) -> str:
+    """A wire timestamp (UTC) as a person reads it: their local time, to the minute."""
+    moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -62,32 +150,73 @@ def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def render(value: Any, fmt: str, out, columns: Iterable[str] | None = None) -> None:
-    data = to_data(value)
-    if fmt == "json":
-        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-        return
-    rows = data if isinstance(data, list) else [data]
-    if fmt == "jsonl":
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        return
-    flat = [_flatten(row) if isinstance(row, dict) else {"value": row} for row in rows]
-    keys = list(columns) if columns else list(dict.fromkeys(k for row in flat for k in row))
-    if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(keys)
-        for row in flat:
-            writer.writerow(["" if row.get(k) is None else _cell(row.get(k)) for k in keys])
-        return
-    from tabulate import tabulate
+GAP = "  "
+NARROWEST = 6  # a column is never cut below this (a date, an id's start, a word)
 
-    if isinstance(data, dict):  # one record: a two-column sheet reads best
-        out.write(tabulate([(k, _cell(v)) for k, v in flat[0].items()], tablefmt="plain") + "\n")
-    elif not flat:
-        out.write(_("(nothing)") + "\n")
-    else:
-        out.write(tabulate([[_cell(r.get(k)) for k in keys] for r in flat], headers=keys, tablefmt="simple") + "\n")
+
+def _table(keys: list[str], rows: list[dict[str, Any]], width: int | None) -> str:
+    """gh-style: headers, a rule, one line per row; cut to ``width`` by shortening the widest columns (…)."""
+    from .labels import header
+
+    heads = [header(k) for k in keys]
+    cells = [[_one_line(_cell(k, row.get(k))) for k in keys] for row in rows]
+    numeric = [_numbers_only([row.get(k) for row in rows]) for k in keys]
+    widths = [max([len(h), *(len(line[i]) for line in cells)]) for i, h in enumerate(heads)]
+    if width is not None:
+        whole = [_is_id(k) or all(_DATE_OR_TIME.fullmatch(line[i]) or line[i] == "—" for line in cells)
+                 for i, k in enumerate(keys)]
+        widths = _fit(widths, width - len(GAP) * (len(keys) - 1), [not keep for keep in whole])
+
+    def line(values: list[str]) -> str:
+        parts = [_cut(v, w).rjust(w) if right else _cut(v, w).ljust(w)
+                 for v, w, right in zip(values, widths, numeric)]
+        return GAP.join(parts).rstrip()
+
+    return "\n".join([line(heads), GAP.join("-" * w for w in widths), *(line(c) for c in cells)]) + "\n"
+
+
+def _sheet(pairs: list[tuple[str, Any]], width: int | None) -> str:
+    """One record: a label column and a value column, the values cut to what the width leaves."""
+    from .labels import header
+
+    labels = [header(k) for k, _value in pairs]
+    label_width = max((len(label) for label in labels), default=0)
+    room = None if width is None else max(width - label_width - len(GAP), NARROWEST)
+    lines = [f"{label.ljust(label_width)}{GAP}{_cut(_one_line(_cell(k, v)), room)}".rstrip()
+             for label, (k, v) in zip(labels, pairs)]
+    return "\n".join(lines) + "\n"
+
+
+def _fit(widths: list[int], budget: int, cuttable: list[bool]) -> list[int]:
+    """Shortens the widest cuttable column one character at a time until the row fits, none below NARROWEST."""
+    widths = list(widths)
+    candidates = [i for i, can in enumerate(cuttable) if can]
+    while candidates and sum(widths) > budget:
+        widest = max(candidates, key=widths.__getitem__)
+        if widths[widest] <= NARROWEST:
+            break
+        widths[widest] -= 1
+    return widths
+
+
+def _numbers_only(values: list[Any]) -> bool:
+    """A column of numbers (nothing counts as one) is right-aligned, as numbers are read."""
+    present = [v for v in values if v is not None]
+    return bool(present) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present)
+
+
+def _is_id(key: str) -> bool:
+    """Ids are what a person copies into the next command: a table never cuts them."""
+    field = key.rsplit(".", 1)[-1]
+    return field in ("id", "rpps") or field.endswith("_id")
+
+
+def _cut(text: str, width: int | None) -> str:
+    return text if width is None or len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) if "\n" in text or "\t" in text else text
 
 
 def release_closed_stdout(stream) -> None:

@@ -15,8 +15,8 @@ pro_app = typer.Typer(help="Act as a health professional (admin token): write, a
                       no_args_is_help=True)
 RppsOpt = Annotated[str, typer.Option("--rpps", help="The professional's RPPS number (in the directory: "
                                                      "`mes pros search`)")]
-TokenOpt = Annotated[Optional[str], typer.Option("--admin-token", envvar="MES_ADMIN_TOKEN",
-                     help="The server's admin token [env MES_ADMIN_TOKEN]")]
+TokenOpt = Annotated[Optional[str], typer.Option("--admin-token", envvar="MES_ADMIN_TOKEN", show_envvar=False,
+                                                 help="The server's admin token [env MES_ADMIN_TOKEN]")]
 ConversationArg = Annotated[str, typer.Argument(help="Conversation id")]
 
 

@@ -11,6 +11,8 @@ from ..i18n import _
 from .context import AppContext
 from .options import BlobsOpt, DatabaseOpt, FormatOpt, ServerDataOpt
 
+OUTBOX_COLUMNS = ["id", "created_at", "channel", "recipient", "kind", "code", "subject"]
+
 server_app = typer.Typer(help="The reference server: run it, seed its registry, print its OpenAPI document.",
                          no_args_is_help=True)
 
@@ -24,7 +26,7 @@ def run(
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Where the data lives "
                         "[default: MES_HOME/server]")] = None,
     dev: Annotated[bool, typer.Option("--dev", help="Development mode: readable outbox, movable clock")] = False,
-    admin_token: Annotated[Optional[str], typer.Option("--admin-token", envvar="MES_ADMIN_TOKEN",
+    admin_token: Annotated[Optional[str], typer.Option("--admin-token", envvar="MES_ADMIN_TOKEN", show_envvar=False,
                            help="Token required by the admin API [env MES_ADMIN_TOKEN; generated if absent]")] = None,
     threads: Annotated[int, typer.Option("--threads", min=1, max=64, help="Worker threads")] = 8,
     database: DatabaseOpt = None,
@@ -37,16 +39,32 @@ def run(
                         help="Deliver e-mails through smtp://user:pass@host:port?from=addr")] = None,
     sms_webhook: Annotated[Optional[str], typer.Option("--sms-webhook", envvar="MES_SMS_WEBHOOK",
                            help="Deliver SMS by POSTing JSON to this URL")] = None,
+    import_: Annotated[Optional[Path], typer.Option("--import", metavar="ARCHIVE",
+                       help="Fill the (empty) server from this export before serving")] = None,
+    export_on_exit: Annotated[Optional[Path], typer.Option("--export-on-exit", metavar="ARCHIVE",
+                              help="Write the server's state to this archive when it stops")] = None,
+    init_dir: Annotated[Optional[Path], typer.Option("--init-dir", metavar="DIR",
+                        help="Once serving, run DIR's files in name order: *.json seeded, *.sh run with "
+                             "MES_API_URL and MES_ADMIN_TOKEN set")] = None,
 ) -> None:
     """Serve the reference server over HTTP (waitress), until SIGTERM or Ctrl-C."""
     from ..server.runner import serve
+    from .server_lifecycle import check_init_dir, export_archive, import_archive, run_init_dir
 
     app: AppContext = ctx.obj
     _warn_about_secrets_in_arguments(ctx, app, {"admin_token": "MES_ADMIN_TOKEN", "smtp_url": "MES_SMTP_URL",
                                                 "database": "MES_DATABASE_URL"})
+    check_init_dir(init_dir)
     settings = server_settings(app, data_dir, database, blobs, dev=dev, admin_token=admin_token, smtp_url=smtp_url,
                                sms_webhook_url=sms_webhook, threads=threads)
-    serve(settings, host=host, port=port, public_url=public_url, say=app.say, jobs_interval=jobs_interval)
+    if import_ is not None:
+        import_archive(app, import_, settings)
+    try:
+        serve(settings, host=host, port=port, public_url=public_url, say=app.say, jobs_interval=jobs_interval,
+              ready=(lambda running: run_init_dir(app, init_dir, running)) if init_dir else None)
+    finally:
+        if export_on_exit is not None:
+            export_archive(app, settings, export_on_exit)
 
 
 def server_settings(app: AppContext, data_dir: Path | None, database: str | None = None, blobs: str | None = None,
@@ -88,7 +106,9 @@ def seed(
     file: Annotated[Optional[Path], typer.Argument(help="JSON list of persons ('-' for stdin)", show_default=False)]
     = None,
     demo: Annotated[bool, typer.Option("--demo", help="Add a few realistic demo persons")] = False,
-    admin_token: Annotated[Optional[str], typer.Option("--admin-token", envvar="MES_ADMIN_TOKEN",
+    quiet_outbox: Annotated[bool, typer.Option("--quiet-outbox", help="Send no letters; print each person's "
+                            "provisional code instead (development servers, for fixtures)")] = False,
+    admin_token: Annotated[Optional[str], typer.Option("--admin-token", envvar="MES_ADMIN_TOKEN", show_envvar=False,
                            help="The remote server's admin token [env MES_ADMIN_TOKEN]")] = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -123,16 +143,22 @@ def seed(
                                                  "'persons' and 'professionals': {error}.").format(
                                                      file=file, error=exc), {"field": "file"}) from None
         persons, professionals = (data, []) if isinstance(data, list) else (data.persons, data.professionals)
-    result = app.client.seed(persons, professionals)
-    app.say(_("✓ {persons} person(s) and {professionals} professional(s) added; the persons' letters are in the "
-              "outbox (`mes outbox`).").format(persons=len(result.persons), professionals=result.professionals))
+    result = app.client.seed(persons, professionals, quiet_outbox=quiet_outbox)
+    if quiet_outbox:
+        app.say(_("✓ {persons} person(s) and {professionals} professional(s) added; no letter sent: each person's "
+                  "provisional code is in the output.").format(persons=len(result.persons),
+                                                                professionals=result.professionals))
+    else:
+        app.say(_("✓ {persons} person(s) and {professionals} professional(s) added; the persons' letters are in the "
+                  "outbox (`mes outbox`).").format(persons=len(result.persons), professionals=result.professionals))
     if demo:
         by_nir = {p.nir: p for p in persons}
         rows = [{"first_name": s.first_name, "last_name": s.last_name, "nir": s.nir, "birth_date": s.birth_date,
                  "card_serial": by_nir[s.nir].card_serial if s.nir in by_nir else None,
                  "email": by_nir[s.nir].email if s.nir in by_nir else None,
                  "mobile": by_nir[s.nir].mobile if s.nir in by_nir else None,
-                 "represented_by": s.represented_by} for s in result.persons]
+                 "represented_by": s.represented_by,
+                 **({"provisional_code": s.provisional_code} if quiet_outbox else {})} for s in result.persons]
         app.emit(rows, fmt)
     else:
         app.emit(result.persons, fmt)
@@ -274,7 +300,7 @@ def import_(
 @server_app.command("jobs")
 def jobs(
     ctx: typer.Context,
-    admin_token: Annotated[Optional[str], typer.Option("--admin-token", envvar="MES_ADMIN_TOKEN",
+    admin_token: Annotated[Optional[str], typer.Option("--admin-token", envvar="MES_ADMIN_TOKEN", show_envvar=False,
                            help="The remote server's admin token [env MES_ADMIN_TOKEN]")] = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -340,7 +366,7 @@ def outbox(
                            _("Nothing was sent yet."))
         app.emit(messages[-1], fmt)
         return
-    app.emit(messages, fmt, columns=None)
+    app.emit(messages, fmt, columns=OUTBOX_COLUMNS)
 
 
 def _normalised_target(to: str) -> str:
@@ -358,6 +384,11 @@ def _normalised_target(to: str) -> str:
 def register(root: typer.Typer) -> None:
     from .pro import pro_app
 
+    from . import server_dev, server_events, server_lifecycle
+
     server_app.add_typer(pro_app, name="pro")
+    server_lifecycle.register(server_app)
+    server_dev.register(server_app)
+    server_events.register(server_app)
     root.add_typer(server_app, name="server")
     root.command("outbox")(outbox)

@@ -21,9 +21,9 @@ from .options import FormatOpt
 vaccins_app = typer.Typer(help="Your vaccination booklet and its reminders (official French calendar).",
                           no_args_is_help=True)
 
-BOOKLET_COLUMNS = ["id", "date", "vaccine", "vaccine_name", "dose", "lot", "performer", "recorded_by"]
-REMINDER_COLUMNS = ["status", "vaccine_name", "dose", "due_from", "due_until", "reason"]
-NEXT_COLUMNS = ["due_from", "status", "vaccine_name", "dose", "reason"]
+BOOKLET_COLUMNS = ["id", "date", "vaccine", "dose", "lot", "performer", "recorded_by"]
+REMINDER_COLUMNS = ["status", "vaccine", "dose_label", "due_from", "due_until", "reason"]
+NEXT_COLUMNS = ["due_from", "status", "vaccine", "dose_label", "reason"]
 
 
 def _app(ctx: typer.Context) -> AppContext:
@@ -43,22 +43,20 @@ def add(
     vaccine: Annotated[str, typer.Option("--vaccine", help="Code, name or brand (see `mes vaccins catalogue`)",
                                                 autocompletion=complete_vaccine)],
     date: Annotated[str, typer.Option("--date", help="When it was given, e.g. 12/03/2021")],
-    dose: Annotated[str, typer.Option("--dose", help="first (primary immunisation) or booster")] = "first",
+    dose: Annotated[str, typer.Option("--dose", help="first (primary immunisation) or booster; in French too: "
+                                                     "première or rappel")] = "first",
     lot: Annotated[Optional[str], typer.Option("--lot", help="Lot number")] = None,
     performer: Annotated[Optional[str], typer.Option("--performer", help="Who gave it")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Record a vaccination (after the date of birth, not in the future)."""
     from ..contract import models as m
-    from ..contract.errors import MesError
     from ..domain.dates import parse_date
+    from .input import typed
 
-    if dose not in ("first", "booster"):
-        raise MesError("VALIDATION_ERROR", _("--dose must be first or booster, not {dose!r}.").format(dose=dose),
-                       {"field": "dose"})
+    entry = typed(m.VaccinationIn, vaccine=vaccine, date=parse_date(date, "date").isoformat(), dose=dose, lot=lot,
+                  performer=performer)  # refused before any request, naming the option (--dose…)
     app = _app(ctx)
-    entry = m.VaccinationIn(vaccine=vaccine, date=parse_date(date, "date").isoformat(), dose=dose, lot=lot,
-                            performer=performer)
     recorded = app.client.add_vaccination(app.profile(), entry)
     app.say(_("✓ recorded {vaccine} on {date:%d/%m/%Y} ({id})").format(vaccine=recorded.vaccine_name,
                                                                         date=recorded.date, id=recorded.id))
@@ -134,8 +132,14 @@ def next_(
 def _write_ics(app: AppContext, path: Path, listed, profile_id: str) -> None:
     from .ics import reminders_calendar
 
-    path.write_bytes(reminders_calendar(listed, profile_id))
+    path.write_bytes(reminders_calendar(listed, profile_id, child=_child_first_name(app)))
     app.say(_("✓ {n} reminder(s) written to {path}").format(n=len(listed), path=path))
+
+
+def _child_first_name(app: AppContext) -> str | None:
+    """The first name a child's calendar carries (acting with --for); None for one's own reminders."""
+    profile = app.profile()
+    return None if profile == "me" else app.resolve_child(profile).first_name
 
 
 def register(root: typer.Typer) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
+from urllib.parse import quote
 
 import httpx
 import msgspec
@@ -162,9 +163,11 @@ class MesClient:
 
     # -- administration and development --------------------------------------------
 
-    def seed(self, persons: list[m.PersonIn], professionals: list[m.ProfessionalIn] = ()) -> m.SeedResponse:
+    def seed(self, persons: list[m.PersonIn], professionals: list[m.ProfessionalIn] = (),
+             quiet_outbox: bool = False) -> m.SeedResponse:
         return self.request("POST", "/v1/admin/persons",
-                            body=m.SeedRequest(persons=persons, professionals=list(professionals)),
+                            body=m.SeedRequest(persons=persons, professionals=list(professionals),
+                                               quiet_outbox=quiet_outbox),
                             response=m.SeedResponse, admin=True)
 
     def outbox(self, to: str | None = None, limit: int | None = None) -> m.OutboxPage:
@@ -173,6 +176,42 @@ class MesClient:
     def move_clock(self, advance_seconds: int = 0, reset: bool = False) -> m.ClockResponse:
         return self.request("POST", "/v1/dev/clock", body=m.ClockRequest(advance_seconds, reset),
                             response=m.ClockResponse)
+
+    def add_fault(self, rule: m.FaultRuleIn) -> m.FaultRule:
+        return self.request("POST", "/v1/dev/faults", body=rule, response=m.FaultRule)
+
+    def faults(self) -> m.FaultList:
+        return self.request("GET", "/v1/dev/faults", response=m.FaultList)
+
+    def clear_faults(self) -> None:
+        self.request("DELETE", "/v1/dev/faults")
+
+    def events(self, after: int = 0, type_: str | None = None, limit: int | None = None,
+               wait: int | None = None) -> m.EventPage:
+        return self.request("GET", "/v1/dev/events", response=m.EventPage,
+                            params={"after": str(after), "type": type_, "limit": limit, "wait": wait})
+
+    def trigger_event(self, trigger: m.EventTrigger) -> m.Event:
+        return self.request("POST", "/v1/dev/events", body=trigger, response=m.Event)
+
+    def add_webhook(self, webhook: m.WebhookIn) -> m.Webhook:
+        return self.request("POST", "/v1/dev/webhooks", body=webhook, response=m.Webhook)
+
+    def webhooks(self) -> m.WebhookList:
+        return self.request("GET", "/v1/dev/webhooks", response=m.WebhookList)
+
+    def remove_webhook(self, webhook_id: str) -> None:
+        self.request("DELETE", f"/v1/dev/webhooks/{quote(webhook_id, safe='')}")
+
+    def deliveries(self, webhook_id: str | None = None, limit: int | None = None) -> m.DeliveryList:
+        return self.request("GET", "/v1/dev/webhook-deliveries", response=m.DeliveryList,
+                            params={"webhook": webhook_id, "limit": limit})
+
+    def journal(self, after: int = 0, operation: str | None = None, status: int | None = None,
+                limit: int | None = None, bodies: bool = False, wait: int | None = None) -> m.JournalPage:
+        return self.request("GET", "/v1/dev/requests", response=m.JournalPage,
+                            params={"after": str(after), "operation": operation, "status": status, "limit": limit,
+                                    "bodies": "true" if bodies else None, "wait": wait})
 
     # -- provisional codes, activation, opposition ----------------------------------
 
@@ -245,8 +284,9 @@ class MesClient:
 
     def upload_document(self, profile: str, path: Path, *, size: int, sha256: str, idempotency_key: str,
                         title: str | None = None, category: str | None = None, date: str | None = None,
-                        hidden: bool = False, on_bytes: Callable[[int], None] | None = None,
-                        data: bytes | None = None) -> m.UploadResult:
+                        hidden: bool = False, hidden_from_representatives: bool = False,
+                        folder: str | None = None, pinned: bool = False,
+                        on_bytes: Callable[[int], None] | None = None, data: bytes | None = None) -> m.UploadResult:
         """Streams a file as the body (never held whole in memory); ``data``: these bytes instead, named
         ``path`` (a document read out of an archive)."""
 
@@ -257,7 +297,9 @@ class MesClient:
                     on_bytes(len(chunk))
 
         params = {"filename": path.name, "title": title, "category": category, "date": date,
-                  "hidden": "true" if hidden else None}
+                  "hidden": "true" if hidden else None,
+                  "hidden_from_representatives": "true" if hidden_from_representatives else None,
+                  "folder": folder, "pinned": "true" if pinned else None}
         headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size),
                    "Idempotency-Key": idempotency_key, "X-Content-SHA256": sha256}
         return self.request("POST", f"/v1/profiles/{profile}/documents", params=params,
@@ -282,6 +324,43 @@ class MesClient:
 
     def delete_document(self, profile: str, document_id: str) -> None:
         self.request("DELETE", f"/v1/profiles/{profile}/documents/{document_id}", auth=True)
+
+    def delete_documents(self, profile: str, ids: list[str]) -> m.BatchDeleteResult:
+        """Up to 10 ids (the server refuses more): the outcome of each."""
+        return self.request("POST", f"/v1/profiles/{profile}/documents/delete", body=m.BatchDeleteRequest(ids=ids),
+                            response=m.BatchDeleteResult, auth=True)
+
+    def document_folders(self, profile: str) -> m.FolderList:
+        return self.request("GET", f"/v1/profiles/{profile}/document-folders", response=m.FolderList, auth=True)
+
+    def create_document_folder(self, profile: str, name: str) -> m.FolderView:
+        return self.request("POST", f"/v1/profiles/{profile}/document-folders", body=m.FolderIn(name=name),
+                            response=m.FolderView, auth=True)
+
+    def _folder_segment(self, profile: str, folder: str) -> str:
+        """The folder's id when a folder of that name exists (any case), so that the path carries no accent
+        nor space; else what was given, which the server answers (FOLDER_NOT_FOUND)."""
+        wanted = " ".join(folder.split()).casefold()
+        for known in self.document_folders(profile).folders:
+            if known.name.casefold() == wanted:
+                return known.id
+        return quote(folder, safe="")
+
+    def rename_document_folder(self, profile: str, folder: str, name: str) -> m.FolderView:
+        return self.request("PATCH", f"/v1/profiles/{profile}/document-folders/{self._folder_segment(profile, folder)}",
+                            body=m.FolderIn(name=name), response=m.FolderView, auth=True)
+
+    def delete_document_folder(self, profile: str, folder: str, *, move_documents_out: bool = False) -> None:
+        self.request("DELETE", f"/v1/profiles/{profile}/document-folders/{self._folder_segment(profile, folder)}",
+                     params={"move_documents_out": "true" if move_documents_out else None}, auth=True)
+
+    def document_settings(self, profile: str) -> m.DocumentSettings:
+        return self.request("GET", f"/v1/profiles/{profile}/document-settings", response=m.DocumentSettings,
+                            auth=True)
+
+    def set_document_settings(self, profile: str, settings: m.DocumentSettings) -> m.DocumentSettings:
+        return self.request("PUT", f"/v1/profiles/{profile}/document-settings", body=settings,
+                            response=m.DocumentSettings, auth=True)
 
     def download_document(self, profile: str, document_id: str, sink: Callable[[bytes], None]) -> str:
         """Streams the bytes into ``sink``; returns the SHA-256 the server announced.

@@ -20,6 +20,8 @@ writing it back is a few lines here rather than a dependency. The file is
 written atomically with mode 0600 because it *may* hold an admin token: that
 key is stored only when the user sets it explicitly (``mes config set
 admin_token --value-stdin``), never from argv, and it is masked when listed.
+Without any, a client talking over loopback to the server started from the same
+MES_HOME reads the token that server generated (``local_server_admin_token``).
 """
 
 from __future__ import annotations
@@ -27,11 +29,16 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from ..i18n import _
+
+# In the server's data directory: the token `mes server run` generated (0600). The server names it too
+# (server/runner.py): a remote command must not import the server to learn a file name.
+ADMIN_TOKEN_FILE = "admin-token"
 
 LOCAL = "local"
 DEFAULT_PROFILE = "default"
@@ -114,7 +121,7 @@ def resolve(api_url: str | None = None, home: Path | None = None, admin_token: s
         timeout = _number(os.environ.get("MES_TIMEOUT"), "MES_TIMEOUT")
     if max_attempts is None:
         max_attempts = int(_number(os.environ.get("MES_MAX_ATTEMPTS"), "MES_MAX_ATTEMPTS", integer=True) or 0) or None
-    return ClientConfig(
+    config = ClientConfig(
         api_url=url.rstrip("/") if url != LOCAL else url,
         home=home,
         admin_token=admin_token or os.environ.get("MES_ADMIN_TOKEN") or settings.get("admin_token"),
@@ -124,6 +131,49 @@ def resolve(api_url: str | None = None, home: Path | None = None, admin_token: s
         max_attempts=max_attempts or DEFAULT_MAX_ATTEMPTS,
         debug_out=debug_out,
     )
+    if config.admin_token is None:
+        from dataclasses import replace
+
+        config = replace(config, admin_token=local_server_admin_token(config))
+    return config
+
+
+def local_server_admin_token(config: ClientConfig) -> str | None:
+    """The admin token that `mes server run` generated in this MES_HOME's server data, for a client that
+    talks to that server over loopback: `mes server run` in one shell, `mes --api-url http://127.0.0.1:8000
+    server seed …` in another, by the same user, without copying the token into MES_ADMIN_TOKEN.
+
+    Why this is safe: the token is read only for a loopback URL, so it is sent to no other machine (and
+    only with admin requests); the file is the one the server wrote for this very user under MES_HOME, whose
+    whole data that user can read anyway; and it is used only when it belongs to the user running the
+    command and nobody else may read or write it (mode 0600, as the server creates it) — a token file that
+    another user could have planted or read is ignored.
+    """
+    if config.is_local or not is_loopback(config.api_url):
+        return None
+    path = config.server_data_dir / ADMIN_TOKEN_FILE
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o077 or \
+                (hasattr(os, "getuid") and info.st_uid != os.getuid()):
+            return None
+        return path.read_text(encoding="utf-8").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` names this machine: localhost, 127.0.0.0/8 or ::1."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
 
 
 def check_api_url(url: str) -> str:
@@ -193,7 +243,7 @@ def profile_settings(home: Path, name: str, must_exist: bool = False) -> dict[st
     if name not in profiles and must_exist:
         from ..contract.errors import MesError
 
-        known = ", ".join(sorted(profiles)) or _("none")
+        known = ", ".join(sorted({*profiles, DEFAULT_PROFILE}))  # 'default' always exists, even unwritten
         raise MesError("PROFILE_NOT_FOUND", _("No profile named {name!r} in {path} (known: {known}); "
                                               "create it with `mes --profile {name} config set api_url URL`.")
                        .format(name=name, path=config_path(home), known=known), {"field": "profile"})

@@ -12,29 +12,14 @@ Wired as httpx event hooks by ``transport.build_http_client``.
 
 from __future__ import annotations
 
-import json
 import time
-from typing import IO, Any
+from typing import IO
 
 import httpx
 
-REDACTED = "<redacted>"
-SECRET_HEADERS = frozenset({"authorization", "x-admin-token", "cookie", "set-cookie", "proxy-authorization"})
-SECRET_FIELDS = frozenset({
-    "token", "login_id", "enrolment_id", "reset_id", "code", "password", "new_password", "current_password",
-    "old_password", "secret", "otpauth_uri", "admin_token", "access_token", "refresh_token",
-})
-MAX_BODY = 4000  # characters of a JSON body shown; longer ones are cut (the point is to see the shape)
+from ..contract.redaction import REDACTED, SECRET_HEADERS, describe_content, redact, redact_params
 
-
-def redact(value: Any) -> Any:
-    """A copy of a decoded JSON value with every secret field's value replaced."""
-    if isinstance(value, dict):
-        return {k: (REDACTED if isinstance(k, str) and k.lower() in SECRET_FIELDS and v is not None else redact(v))
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact(v) for v in value]
-    return value
+__all__ = ["REDACTED", "TrafficLog", "redact"]
 
 
 def redact_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
@@ -44,25 +29,17 @@ def redact_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
 def redact_url(url: httpx.URL) -> str:
     if not url.query:
         return str(url)
-    params = [(k, REDACTED if k.lower() in SECRET_FIELDS else v) for k, v in url.params.multi_items()]
-    return str(url.copy_with(params=params))
+    return str(url.copy_with(params=redact_params(url.params.multi_items())))
 
 
 def describe_body(headers: httpx.Headers, content: bytes | None) -> str | None:
     """A JSON body redacted; anything else as its size only; None when there is no body."""
-    kind = headers.get("content-type", "").split(";")[0].strip().lower()
     size = len(content) if content is not None else headers.get("content-length")
     if content is None:
         return f"<{size} bytes, streamed>" if size not in (None, "0") else None
     if not content:
         return None
-    if kind == "application/json" or kind.endswith("+json"):
-        try:
-            text = json.dumps(redact(json.loads(content)), ensure_ascii=False)
-        except ValueError:
-            return f"<{size} bytes, not JSON>"
-        return text if len(text) <= MAX_BODY else text[:MAX_BODY] + f"… <{len(text)} characters>"
-    return f"<{size} bytes>"
+    return describe_content(headers.get("content-type", ""), content)
 
 
 class TrafficLog:

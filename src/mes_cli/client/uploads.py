@@ -26,6 +26,7 @@ from typing import Callable, Iterable
 
 from ..contract.errors import MesError
 from ..domain.categories import validate_category
+from ..domain.confidentiality import levels, split
 from ..domain.dates import parse_date
 from ..domain.sniff import Sniffer
 from ..i18n import _
@@ -34,7 +35,7 @@ CHUNK = 64 * 1024
 LOOKUP_BATCH = 1000
 MAX_DOCUMENT_BYTES = 5_000_000
 TITLE_MAX = 50
-MANIFEST_COLUMNS = ("path", "category", "title", "date", "profile")
+MANIFEST_COLUMNS = ("path", "category", "title", "date", "profile", "folder", "confidentiality")
 STORED = ("uploaded", "exists", "updated", "merged")  # statuses of a file whose content the server holds
 
 
@@ -45,6 +46,9 @@ class UploadItem:
     category: str | None = None
     date: str | None = None
     profile: str = "me"
+    folder: str | None = None  # a folder's name (it must exist)
+    hidden: bool = False  # from the manifest's confidentiality column
+    hidden_from_representatives: bool = False
     row: int | None = None  # its row in the manifest (the header is row 1)
     size: int = 0
     sha256: str = ""
@@ -173,7 +177,9 @@ class Manifest:
 
 
 def read_manifest(manifest: Path) -> Manifest:
-    """A CSV with a header: path (required), category, title, date, profile; paths relative to the manifest.
+    """A CSV with a header: path (required), category, title, date, profile, folder, confidentiality (who must
+    not see it: professionals, legal-representatives, both joined by '+', or nobody); paths relative to the
+    manifest.
 
     Every row is checked before any is used, and every problem is kept (row, column, reason), so
     that one round of corrections is enough.
@@ -191,7 +197,8 @@ def read_manifest(manifest: Path) -> Manifest:
                         .format(path=manifest, problem=exc)) from None
     if "path" not in header:
         raise _bad_path(manifest, _("{path}: the manifest needs a header line with a 'path' column "
-                                    "(and optionally category, title, date, profile).").format(path=manifest))
+                                    "(and optionally category, title, date, profile, folder, "
+                                    "confidentiality).").format(path=manifest))
     result = Manifest(manifest, [], [], [c for c in header if c and c not in MANIFEST_COLUMNS])
     for number, row in enumerate(rows, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() if isinstance(v, str) else "" for k, v in row.items()}
@@ -201,7 +208,13 @@ def read_manifest(manifest: Path) -> Manifest:
 
         item = UploadItem(path=Path(), row=number, title=row.get("title") or None,
                           category=row.get("category") or None, date=row.get("date") or None,
-                          profile=row.get("profile") or "me")
+                          profile=row.get("profile") or "me", folder=row.get("folder") or None)
+        if row.get("confidentiality"):
+            try:
+                item.hidden, item.hidden_from_representatives = levels(split(row["confidentiality"]),
+                                                                       "confidentiality")
+            except MesError as exc:
+                problem("confidentiality", exc)
         raw = row.get("path", "")
         if not raw:
             problem("path", MesError("VALIDATION_ERROR", _("no path.")))
@@ -428,7 +441,8 @@ class Uploader:
         try:
             answer = self.client.upload_document(
                 item.profile, item.path, size=item.size, sha256=item.sha256, idempotency_key=item.idempotency_key,
-                title=item.title, category=item.category, date=item.date, hidden=self.hidden,
+                title=item.title, category=item.category, date=item.date, hidden=self.hidden or item.hidden,
+                hidden_from_representatives=item.hidden_from_representatives, folder=item.folder,
                 on_bytes=self.on_bytes)
         except MesError as exc:
             item.fail(exc)

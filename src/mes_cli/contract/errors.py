@@ -98,6 +98,11 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "MESSAGE_TOO_LONG": _INVALID,
     "ATTACHMENT_NOT_FOUND": ErrorSpec(404, ExitStatus.NOT_FOUND),
     "DOCUMENT_NOT_FOUND": ErrorSpec(404, ExitStatus.NOT_FOUND),
+    "FOLDER_NOT_FOUND": ErrorSpec(404, ExitStatus.NOT_FOUND),
+    "FOLDER_EXISTS": _CONFLICT,
+    "FOLDER_NOT_EMPTY": _CONFLICT,
+    "INVALID_FOLDER_NAME": _INVALID,
+    "NOT_FOR_REPRESENTATIVES": _FORBIDDEN,
     "PROFILE_NOT_FOUND": ErrorSpec(404, ExitStatus.NOT_FOUND),
     "IDEMPOTENCY_KEY_REUSED": _CONFLICT,
     "CONFLICT": _CONFLICT,
@@ -134,6 +139,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "BAD_RESPONSE": ErrorSpec(502, ExitStatus.ERROR),
     "NOT_LOGGED_IN": _AUTH,
     "INPUT_REQUIRED": ErrorSpec(400, ExitStatus.USAGE),
+    "USAGE_ERROR": ErrorSpec(400, ExitStatus.USAGE),  # a command line that cannot mean anything (unknown column…)
     "STEP_FAILED": ErrorSpec(500, ExitStatus.ERROR),
     # Administration and generic HTTP.
     "ADMIN_REQUIRED": _FORBIDDEN,
@@ -143,6 +149,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "METHOD_NOT_ALLOWED": ErrorSpec(405, ExitStatus.USAGE),
     "RATE_LIMITED": _LIMIT,
     "INTERNAL_ERROR": ErrorSpec(500, ExitStatus.ERROR),
+    "INJECTED_FAULT": ErrorSpec(503, ExitStatus.ERROR),  # a development server's fault rule answered
     "STORAGE_UNAVAILABLE": ErrorSpec(503, ExitStatus.ERROR),
     "STORAGE_FULL": ErrorSpec(507, ExitStatus.ERROR),
 }

@@ -90,6 +90,9 @@ class PersonIn(Base):
 class SeedRequest(Base):
     persons: Annotated[list[PersonIn], Meta(max_length=10_000)] = []
     professionals: Annotated[list["ProfessionalIn"], Meta(max_length=10_000)] = []
+    # Development servers only: no information letter in the outbox; each person's provisional code
+    # comes back in the answer instead (fixtures that set up persons without a letter to read).
+    quiet_outbox: bool = False
 
 
 class SeededPerson(Struct):
@@ -101,6 +104,7 @@ class SeededPerson(Struct):
     state: SpaceState
     letter_channel: OutboxChannel | None
     represented_by: str | None = None
+    provisional_code: str | None = None  # only when seeded with quiet_outbox
 
 
 class SeedResponse(Struct):
@@ -135,6 +139,119 @@ class ClockRequest(Base):
 class ClockResponse(Struct):
     now: dt.datetime
     offset_seconds: int
+
+
+# --- the emulator's development tools: fault injection, request journal -----------------------
+
+
+class FaultRuleIn(Base):
+    """A fault to inject into the requests an operation id or a path glob matches: an error ``status``
+    (None: none, the latency only) after ``latency_ms``, with ``probability`` per matching request,
+    drawn from ``seed`` when given (then the same requests fail the same way on every run), at most
+    ``times`` times."""
+
+    operation: Annotated[str, Meta(max_length=100)] | None = None
+    path: Annotated[str, Meta(max_length=300)] | None = None
+    status: Annotated[int, Meta(ge=400, le=599)] | None = 503
+    latency_ms: Annotated[int, Meta(ge=0, le=60_000)] = 0
+    probability: Annotated[float, Meta(ge=0, le=1)] = 1.0
+    seed: int | None = None
+    times: Annotated[int, Meta(ge=1)] | None = None
+
+
+class FaultRule(Struct):
+    id: str
+    operation: str | None
+    path: str | None
+    status: int | None
+    latency_ms: int
+    probability: float
+    seed: int | None
+    times: int | None
+    matched: int  # requests the rule matched
+    injected: int  # faults it injected
+
+
+class FaultList(Struct):
+    faults: list[FaultRule]
+
+
+class JournalEntry(Struct):
+    """One request the server answered. Bodies only when asked for, redacted as ``--debug`` shows them."""
+
+    id: int
+    at: dt.datetime
+    method: str
+    path: str
+    operation: str | None
+    status: int
+    duration_ms: float
+    request_id: str
+    fault: str | None = None  # the fault rule that answered, if one did
+    request_body: str | None = None
+    response_body: str | None = None
+
+
+class JournalPage(Struct):
+    entries: list[JournalEntry]
+    next_after: int  # pass it as ``after`` to read only what came since (``--follow``)
+
+
+class Event(Struct):
+    """A state change of a development server: its type, when, the resource it is about, more ids."""
+
+    id: int
+    type: str
+    at: dt.datetime
+    subject: str
+    data: dict[str, str]
+
+
+class EventPage(Struct):
+    events: list[Event]
+    next_after: int
+
+
+class EventTrigger(Base):
+    type: Annotated[str, Meta(max_length=50)]
+    subject: Annotated[str, Meta(min_length=1, max_length=100)]
+    data: Annotated[dict[Annotated[str, Meta(max_length=50)], Annotated[str, Meta(max_length=100)]],
+                    Meta(max_length=20)] = {}
+
+
+class WebhookIn(Base):
+    url: Annotated[str, Meta(max_length=2000)]
+    secret: Annotated[str, Meta(min_length=16, max_length=200)]
+    types: Annotated[list[str], Meta(max_length=50)] = []  # none: every type
+
+
+class Webhook(Struct):
+    id: str
+    url: str
+    types: list[str]
+    created_at: dt.datetime
+    delivered: int
+    pending: int
+    failed: int
+
+
+class WebhookList(Struct):
+    webhooks: list[Webhook]
+
+
+class Delivery(Struct):
+    webhook_id: str
+    event_id: int
+    type: str
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    delivered_at: dt.datetime | None
+
+
+class DeliveryList(Struct):
+    deliveries: list[Delivery]
 
 
 # --- provisional codes, activation, opposition ----------------------------------
@@ -360,6 +477,11 @@ class DocumentView(Struct):
     type_label: str | None = None
     confidentiality: str | None = None
     version: int | None = None
+    # How the person keeps it: its folder's name, pinned (listed first), and invisible to legal
+    # representatives (``hidden`` is "hidden from professionals", MASQUE_PS).
+    folder: str | None = None
+    pinned: bool = False
+    hidden_from_representatives: bool = False
 
 
 class UploadResult(Struct):
@@ -406,6 +528,46 @@ class DocumentPatch(Base):
     title: Annotated[str, Meta(max_length=200)] | None = None
     category: Annotated[str, Meta(max_length=40)] | None = None
     document_date: DateText | None = None  # not for a document from a professional (its own date)
+    hidden_from_representatives: bool | None = None  # only the person themself, never a representative
+    pinned: bool | None = None
+    folder: Annotated[str, Meta(max_length=200)] | None = None  # a folder's name; "" takes it out of its folder
+
+
+class FolderIn(Base):
+    name: Annotated[str, Meta(max_length=200)]
+
+
+class FolderView(Struct):
+    id: str
+    name: str
+    documents: int  # those the reader may see
+    created_at: dt.datetime
+
+
+class FolderList(Struct):
+    folders: list[FolderView]
+
+
+class DocumentSettings(Base):
+    """Each profile's defaults for its new documents (``setAllDocumentsConfidentiality`` in the official app)."""
+
+    hide_new_from_professionals: bool = False
+
+
+class BatchDeleteRequest(Base):
+    # At most 10 per request (services/documents.py says so in its refusal); bounded here for the body's size.
+    ids: Annotated[list[Annotated[str, Meta(max_length=100)]], Meta(min_length=1, max_length=1000)]
+
+
+class BatchDeleteOutcome(Struct):
+    id: str
+    status: Literal["deleted", "failed"]
+    error_code: str | None = None
+    error: str | None = None
+
+
+class BatchDeleteResult(Struct):
+    results: list[BatchDeleteOutcome]
 
 
 class LookupRequest(Base):
@@ -575,6 +737,7 @@ class ReminderView(Struct):
     catch_up_until: dt.date | None = None
     product: str | None = None
     product_name: str | None = None
+    dose_label: str = ""
 
 
 class ReminderList(Struct):

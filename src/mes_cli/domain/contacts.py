@@ -12,9 +12,11 @@ import re
 
 from mes_cli.contract.errors import invalid
 
-from ..i18n import _
+from ..i18n import N_, _
 
 CHANNELS = ("email", "sms")
+# How a sentence names a channel ("sent by e-mail"): the codes are for flags and scripts.
+CHANNEL_NAMES = {"email": N_("e-mail"), "sms": N_("SMS"), "totp": N_("authenticator app")}
 
 EMAIL_MAX, EMAIL_LOCAL_MAX = 254, 64
 
@@ -30,6 +32,12 @@ _OVERSEAS = {
 _SEPARATORS = re.compile(r"[\s\u00a0\u202f.\-/()]+")
 _NATIONAL = re.compile(r"0([67][0-9]{8})")
 _INTERNATIONAL = re.compile(r"(?:\+|00)(33|262|590|594|596)(?:0)?([67][0-9]{8})")
+
+
+def channel_name(channel: str) -> str:
+    """The channel as a sentence in the current language names it; an unknown code as it is."""
+    name = CHANNEL_NAMES.get(channel)
+    return _(name) if name else channel
 
 
 def validate_channel(raw: str, allowed: tuple[str, ...] = CHANNELS) -> str:

@@ -27,6 +27,9 @@ AUTHOR_MAX = 100
 # urn:ihe:) that `mes export` writes for a person's own files, so that `mes docs import` files
 # them back in the category the person chose rather than the one their type code suggests.
 CATEGORY_SLOT = "urn:mes-cli:category"
+# Likewise the folder a person filed a document in and whether they pinned it (`mes import` restores them).
+FOLDER_SLOT = "urn:mes-cli:folder"
+PINNED_SLOT = "urn:mes-cli:pinned"
 XML_TYPES = ("text/xml", "application/xml", "application/hl7-v3+xml")  # how XDS metadata declares a CDA
 
 

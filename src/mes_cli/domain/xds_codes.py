@@ -82,13 +82,17 @@ def class_code(type_code_value: str | None, category: str) -> CodedValue:
     return CodedValue(code, _system("class"), table()["class_codes"].get(code))
 
 
-def confidentiality(code: str | None, hidden: bool) -> tuple[CodedValue, ...]:
-    """The confidentiality codes: the document's (N when it gives none) and MASQUE_PS when hidden."""
+def confidentiality(code: str | None, hidden: bool, invisible_to_representatives: bool = False
+                    ) -> tuple[CodedValue, ...]:
+    """The confidentiality codes: the document's (N when it gives none), MASQUE_PS when hidden from
+    professionals, INVISIBLE_REPRESENTANTS_LEGAUX when invisible to legal representatives (the DMP's codes)."""
     code = (code or "N").strip().upper()
     codes = [CodedValue(code, _system("confidentiality"), table()["confidentiality"].get(code))]
-    if hidden:
-        masked, label = table()["hidden_from_professionals"]
-        codes.append(CodedValue(masked, _system("masking"), label))
+    for marked, level in ((hidden, "hidden_from_professionals"),
+                          (invisible_to_representatives, "invisible_to_representatives")):
+        if marked:
+            value, label = table()[level]
+            codes.append(CodedValue(value, _system("masking"), label))
     return tuple(codes)
 
 
@@ -96,6 +100,12 @@ def is_hidden(codes: tuple[CodedValue, ...] | list[CodedValue]) -> bool:
     """Whether these confidentiality codes hide the document from professionals."""
     masked = table()["hidden_from_professionals"][0]
     return any(value.code == masked for value in codes)
+
+
+def is_invisible_to_representatives(codes: tuple[CodedValue, ...] | list[CodedValue]) -> bool:
+    """Whether these confidentiality codes keep the document from the legal representatives."""
+    invisible = table()["invisible_to_representatives"][0]
+    return any(value.code == invisible for value in codes)
 
 
 def categories_round_trip() -> dict[str, str]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..contract.errors import MesError
 from .clock import Clock
+from .devtools import DevTools
 from .notify import Outbox
 from .notify.senders import Sender, SmtpSender, WebhookSmsSender
-from .security import Secrets, server_key
+from .security import Secrets, check_key_fingerprint, server_key
 from .settings import Settings
 from .store import Store, open_store
 from .store.blobs import BlobStore, DatabaseBlobs, FileBlobs
@@ -24,6 +26,8 @@ class ServerContext:
     secrets: Secrets
     outbox: Outbox
     blobs: BlobStore
+    # Fault injection and the request journal: a served development server only (runner.start)
+    devtools: DevTools | None = None
 
     @property
     def policy(self):
@@ -41,7 +45,13 @@ class ServerContext:
         if settings.sms_webhook_url:
             senders["sms"] = WebhookSmsSender(settings.sms_webhook_url)
         outbox = Outbox(store, clock, senders, keep_secrets=settings.dev)
-        secrets = Secrets(server_key(settings.data_dir, settings.server_key), settings.policy)
+        key = server_key(settings.data_dir, settings.server_key)
+        try:
+            check_key_fingerprint(store, key)
+        except MesError:
+            store.shutdown()
+            raise
+        secrets = Secrets(key, settings.policy)
         return cls(settings, store, clock, secrets, outbox, blob_store(settings, store))
 
 

@@ -15,7 +15,7 @@ import os
 import secrets
 import signal
 import threading
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -23,13 +23,14 @@ from ..i18n import _
 from .settings import Settings
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+ADMIN_TOKEN_FILE = "admin-token"  # in the data directory, 0600: also read by a CLI of the same user (client/config.py)
 
 
 def admin_token_for(data_dir: Path, given: str | None) -> tuple[str, Path | None]:
     """The admin token given, or one kept in DATA_DIR/admin-token (0600), created on first start."""
     if given:
         return given, None
-    path = data_dir / "admin-token"
+    path = data_dir / ADMIN_TOKEN_FILE
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
@@ -60,14 +61,76 @@ def start_periodic_jobs(ctx, interval_seconds: float, say: Callable[[str], None]
     return stop
 
 
+@dataclass
+class RunningServer:
+    """A server listening; its requests are served from ``in_background()`` until ``close()``."""
+
+    url: str
+    admin_token: str
+    settings: Settings
+    _server: object
+    _stop_threads: list[threading.Event]  # the periodic jobs', the webhooks' deliveries
+    _thread: threading.Thread | None = None
+
+    def in_background(self) -> threading.Thread:
+        """Serves from a thread of its own until ``close()`` (the caller's thread stays free for signals
+        and hooks)."""
+        self._thread = threading.Thread(target=self._server.run, name="mes-server", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def close(self) -> None:
+        """Stops listening, drops the open connections (keep-alive ones would hold the loop forever) and
+        waits for the requests in progress. The sockets are closed by the serving thread itself (waitress's
+        trigger runs a function there): closing them under its feet would break its select()."""
+        for stop in self._stop_threads:
+            stop.set()
+        if self._thread is not None and self._thread.is_alive():
+            self._server.trigger.pull_trigger(self._close_sockets)
+            self._thread.join(10)
+        else:
+            self._close_sockets()
+        self._server.task_dispatcher.shutdown()
+
+    def _close_sockets(self) -> None:
+        for channel in list(self._server._map.values()):  # the listening socket, the trigger, the connections
+            channel.close()
+
+
 def serve(settings: Settings, *, host: str, port: int, public_url: str | None,
-          say: Callable[[str], None], jobs_interval: float = 3600) -> None:
-    """Serves ``settings``' data over HTTP; the admin token is generated when none is given, the
-    public URL defaults to the address listened on."""
+          say: Callable[[str], None], jobs_interval: float = 3600,
+          ready: Callable[[RunningServer], None] | None = None) -> None:
+    """Serves ``settings``' data over HTTP until SIGTERM or Ctrl-C; ``ready(server)`` runs once it is
+    listening (``--init-dir``): an exception it raises stops the server and goes on up."""
+
+    def stop(signum, frame):  # SIGTERM leaves the loop the way Ctrl-C does
+        raise KeyboardInterrupt
+
+    running = start(settings, host=host, port=port, public_url=public_url, say=say, jobs_interval=jobs_interval)
+    signal.signal(signal.SIGTERM, stop)
+    thread = running.in_background()
+    try:
+        if ready is not None:
+            ready(running)
+        while thread.is_alive():
+            thread.join(0.5)  # a timed wait: Ctrl-C and SIGTERM reach this thread at once
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.close()
+        say(_("mes server stopped."))
+
+
+def start(settings: Settings, *, host: str, port: int, public_url: str | None,
+          say: Callable[[str], None], jobs_interval: float = 3600) -> RunningServer:
+    """Listens for ``settings``' data (requests are served once ``run()`` is called); the admin token is
+    generated when none is given, the public URL defaults to the address listened on."""
     from waitress.server import create_server
 
     from .context import ServerContext
+    from .devtools import DevTools
     from .http.app import create_app
+    from .webhooks import Deliverer
     from .services.documents import collect_garbage
     from .store import describe_database
     from .store.db import prepare_data_dir
@@ -81,6 +144,8 @@ def serve(settings: Settings, *, host: str, port: int, public_url: str | None,
     settings = replace(settings, admin_token=token,
                        public_url=public_url or f"http://{host}:{server.effective_port}")
     ctx = ServerContext.build(settings)
+    if settings.dev:  # the emulator's tools: a served development server only (the embedded one has none)
+        ctx.devtools = DevTools()
     removed = collect_garbage(ctx)
     application["app"] = create_app(settings, ctx)
     dev, database_url = settings.dev, settings.database_url
@@ -104,17 +169,7 @@ def serve(settings: Settings, *, host: str, port: int, public_url: str | None,
         say(_("removed {count} leftover(s) of interrupted uploads or deletions").format(count=removed))
     if host not in LOOPBACK:
         say(_("warning: listening beyond loopback; put it behind TLS before real use."))
-
-    def stop(signum, frame):  # SIGTERM leaves the loop the way Ctrl-C does
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    stop_jobs = start_periodic_jobs(ctx, jobs_interval, say)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stop_jobs.set()
-        server.close()
-        say(_("mes server stopped."))
+    stops = [start_periodic_jobs(ctx, jobs_interval, say)]
+    if settings.dev:
+        stops.append(Deliverer(ctx).start())
+    return RunningServer(f"http://{host}:{server.effective_port}", token, settings, server, stops)

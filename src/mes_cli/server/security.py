@@ -90,6 +90,34 @@ def server_key(data_dir: Path, given: str | None = None) -> bytes:
     return decode_key(given) if given else _load_or_create_key(data_dir / KEY_FILE)
 
 
+KEY_FINGERPRINT = "server_key_fingerprint"  # the meta row naming the key a database's codes are hashed with
+
+
+def key_fingerprint(key: bytes) -> str:
+    """Names a key without revealing it (an HMAC of a fixed text under the key: not reversible)."""
+    return hmac.new(key, b"mes server key fingerprint", hashlib.sha256).hexdigest()[:32]
+
+
+def check_key_fingerprint(store, key: bytes) -> None:
+    """Refuses a worker whose key is not the one the database's codes were hashed with.
+
+    Two workers on one database with different keys (no MES_SERVER_KEY and separate data
+    directories) would both run, and every code sent by one would be "wrong" on the other.
+    The first worker records its key's fingerprint; any other must have the same key.
+    """
+    mine = key_fingerprint(key)
+    recorded = store.get_meta(KEY_FINGERPRINT)
+    if recorded is None:  # the first worker (a read first: every command of the embedded server starts one)
+        store.run("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING", (KEY_FINGERPRINT, mine))
+        recorded = store.get_meta(KEY_FINGERPRINT)
+    if recorded != mine:
+        raise MesError("CONFLICT", _("This database's one-time codes are hashed with another server key (fingerprint "
+                                     "{recorded}; this worker's is {mine}): every code sent by the other workers "
+                                     "would be refused here. Start every worker with the same key: set MES_SERVER_KEY "
+                                     "to the base64 of the first worker's key (base64 -w0 DATA_DIR/server.key)."
+                                     ).format(recorded=recorded, mine=mine), {"field": "server_key"})
+
+
 class Secrets:
     def __init__(self, key: bytes, policy: Policy) -> None:
         self._key = key

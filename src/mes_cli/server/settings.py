@@ -41,6 +41,18 @@ class Policy:
     # does not tell who is registered (bench/enumeration.py) [ours]; above the store's and the
     # senders' usual time, well below what a person notices.
     uniform_answer_time: dt.timedelta = dt.timedelta(milliseconds=100)
+    # Documents (DOMAIN.md §5): folder names and deletions in one request [official].
+    folder_name_max: int = 50
+    batch_delete_max: int = 10
+    # A non-empty folder is deleted only when asked to move its documents out (to no folder) [ours].
+    # A professional's new document follows the person's default "hidden from professionals" too [ours]:
+    # the setting is the person's wish for every new document of the space, whoever adds it.
+    professional_documents_follow_default: bool = True
+    # What a CDA confidentialityCode makes of a document [ours: the CI-SIS leaves its interpretation to
+    # each system; services/documents.py cda_levels says why]: "professionals" (MASQUE_PS) and/or
+    # "legal_representatives" (INVISIBLE_REPRESENTANTS_LEGAUX).
+    cda_confidentiality_levels: dict = field(default_factory=lambda: {
+        "N": (), "R": ("professionals",), "V": ("professionals", "legal_representatives")})
 
 
 @dataclass(frozen=True)

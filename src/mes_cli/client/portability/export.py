@@ -101,10 +101,15 @@ def _own_unique_id(sha256: str) -> str:
 def _xds_entry(view, data: bytes):
     """The XDS entry of one document, from what the space says of it (and a CDA's own header)."""
     from ...domain import xds_codes
-    from ...domain.filing import CATEGORY_SLOT
+    from ...domain.filing import CATEGORY_SLOT, FOLDER_SLOT, PINNED_SLOT
     from ...domain.xdm import DocumentEntryOut
 
     slots = {CATEGORY_SLOT: [view.category]}
+    if view.folder:
+        slots[FOLDER_SLOT] = [view.folder]
+    if view.pinned:
+        slots[PINNED_SLOT] = ["true"]
+    invisible = view.hidden_from_representatives
     if view.format == "cda":
         from ...domain.cda import parse_cda
 
@@ -119,13 +124,15 @@ def _xds_entry(view, data: bytes):
             title=view.title, mime_type="text/xml", creation_time=cda.effective_time or _midnight(view.document_date),
             class_code=xds_codes.class_code(type_code.code, view.category), type_code=type_code,
             format_code=xds_codes.cda_format_code(cda.template_ids, cda.embedded.media_type if cda.embedded else None),
-            confidentiality=xds_codes.confidentiality(view.confidentiality or cda.confidentiality, view.hidden),
+            confidentiality=xds_codes.confidentiality(view.confidentiality or cda.confidentiality, view.hidden,
+                                                      invisible),
             unique_id=cda.id, author_person=person, author_institution=institution, extra_slots=slots)
     type_code = xds_codes.own_file_type_code(view.category)
     return DocumentEntryOut(
         title=view.title, mime_type=view.media_type, creation_time=_midnight(view.document_date),
         class_code=xds_codes.class_code(type_code.code, view.category), type_code=type_code,
-        format_code=xds_codes.own_file_format_code(), confidentiality=xds_codes.confidentiality("N", view.hidden),
+        format_code=xds_codes.own_file_format_code(),
+        confidentiality=xds_codes.confidentiality("N", view.hidden, invisible),
         unique_id=_own_unique_id(view.sha256), author_person=_xcn(view.author), extra_slots=slots)
 
 
@@ -243,6 +250,7 @@ def export_space(client, profile: str, target: BinaryIO, *,
             "person": {"nir": nir, "first_name": medical.first_name, "last_name": medical.last_name,
                        "birth_date": medical.birth_date.isoformat()},
             "profile": to_builtins(medical), "vaccinations": to_builtins(vaccinations.vaccinations),
+            "folders": [folder.name for folder in client.document_folders(profile).folders],
         }
         data = _json_bytes(space)
         on_item(ExportItem("file", writer.add_file(SPACE_JSON, data), None, None, len(data)))

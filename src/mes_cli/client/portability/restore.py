@@ -27,7 +27,7 @@ _NEW_HERE = ("created", "replaced")  # a document new in this space: what the pe
 class SpaceItem:
     """What became of one thing of the archive: a document, a profile entry, a vaccination…"""
 
-    kind: str  # document | profile_entry | blood_group | not_concerned | vaccination | archive
+    kind: str  # document | folder | profile_entry | blood_group | not_concerned | vaccination | archive
     path: str
     # created | replaced | deleted | unchanged | outdated | absent | kept | valid (dry run) | failed
     status: str = "pending"
@@ -60,6 +60,9 @@ class _Chosen:
     title: str | None
     category: str | None
     hidden: bool
+    hidden_from_representatives: bool = False
+    folder: str | None = None
+    pinned: bool = False
 
 
 def _read_export_archive(path: Path) -> tuple[dict[str, _Chosen], dict | None, int, MesError | None]:
@@ -67,17 +70,20 @@ def _read_export_archive(path: Path) -> tuple[dict[str, _Chosen], dict | None, i
     wrong with MES/space.json or MES/messages.json if anything is. A problem with the archive itself is
     raised (``import_archive`` reports it, as one item)."""
     from ...domain.categories import CATEGORIES
-    from ...domain.filing import CATEGORY_SLOT
+    from ...domain.filing import CATEGORY_SLOT, FOLDER_SLOT, PINNED_SLOT
     from ...domain.xdm import XdmArchive
-    from ...domain.xds_codes import is_hidden
+    from ...domain.xds_codes import is_hidden, is_invisible_to_representatives
 
     with XdmArchive(path) as archive:
         chosen = {}
         for document in archive.documents():
             entry = document.entry
             category = (entry.extra_slots.get(CATEGORY_SLOT) or ("",))[0]
-            chosen[document.path] = _Chosen(entry.title, category if category in CATEGORIES else None,
-                                            is_hidden(entry.confidentiality))
+            chosen[document.path] = _Chosen(
+                entry.title, category if category in CATEGORIES else None, is_hidden(entry.confidentiality),
+                is_invisible_to_representatives(entry.confidentiality),
+                (entry.extra_slots.get(FOLDER_SLOT) or (None,))[0],
+                (entry.extra_slots.get(PINNED_SLOT) or ("",))[0] == "true")
         space, conversations, problem = None, 0, None
         try:
             found = archive.zip.find(archive.root + SPACE_JSON)
@@ -109,7 +115,7 @@ def _load_json(data: bytes, expected: str, name: str) -> dict:
 
 
 def _restore_choices(client, profile: str, item: SpaceItem, chosen: _Chosen | None) -> None:
-    """A document new in this space is hidden, titled and filed as the person had it."""
+    """A document new in this space is hidden, titled, filed, put in its folder and pinned as the person had it."""
     from ...contract import models as m
     from ...domain.filing import shorten
 
@@ -119,11 +125,31 @@ def _restore_choices(client, profile: str, item: SpaceItem, chosen: _Chosen | No
     patch = m.DocumentPatch(hidden=True if chosen.hidden else None,
                             title=title if title and title != item.title else None,
                             category=chosen.category if chosen.category and chosen.category != item.category
-                            else None)
-    if patch.hidden is None and patch.title is None and patch.category is None:
+                            else None,
+                            hidden_from_representatives=True if chosen.hidden_from_representatives else None,
+                            folder=chosen.folder or None, pinned=True if chosen.pinned else None)
+    if patch == m.DocumentPatch():
         return
     updated = client.update_document(profile, item.id, patch)
     item.title, item.category = updated.title, updated.category
+
+
+def _restore_folders(client, profile: str, space: dict) -> list[SpaceItem]:
+    """Creates the folders of the archive (empty ones too) that this space does not have yet, before the
+    documents go into them; the items of those refused (a name changed in the archive)."""
+    held = {folder.name.casefold() for folder in client.document_folders(profile).folders}
+    refused = []
+    for name in space.get("folders") or []:
+        if not isinstance(name, str) or name.casefold() in held:
+            continue
+        try:
+            client.create_document_folder(profile, name)
+            held.add(name.casefold())
+        except MesError as exc:
+            item = SpaceItem("folder", name)
+            item.fail(exc)
+            refused.append(item)
+    return refused
 
 
 def _document_item(imported) -> SpaceItem:
@@ -306,6 +332,11 @@ def import_space(client, profile: str, path: Path, *, dry_run: bool = False,
     except (MesError, OSError):  # import_archive reports what is wrong with the archive, as one item
         chosen, space, problem = {}, None, None
     report.has_space = space is not None
+
+    if space is not None and not dry_run:
+        for item in _restore_folders(client, profile, space):
+            report.items.append(item)
+            on_item(item)
 
     def document_done(imported) -> None:
         item = _document_item(imported)

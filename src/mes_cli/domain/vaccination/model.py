@@ -64,3 +64,4 @@ class Reminder:
     catch_up_until: date | None = None
     product: str | None = None
     product_name: str | None = None
+    dose_label: str = ""  # ``dose`` in the current language, for people (``dose`` stays English for scripts)

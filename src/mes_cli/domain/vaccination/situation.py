@@ -88,6 +88,7 @@ class Situation:
             vaccine=vaccine,
             vaccine_name=known.name if known else vaccine,
             dose=dose.format(**fields),
+            dose_label=_(dose).format(**fields),
             status=status,
             due_from=due_from,
             due_until=due_until,

@@ -21,7 +21,7 @@ import falcon
 import msgspec
 
 from ... import __version__, i18n
-from ...contract import models as m
+from ...contract import models as m, validation
 from ...contract.errors import CATALOGUE, MesError
 from ...i18n import _
 from ..context import ServerContext
@@ -104,6 +104,9 @@ class OperationsResource:
 
     def _dispatch(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
         operation = self._operations[req.method]
+        req.context.operation_id = operation.operation_id
+        if self._ctx.devtools is not None and _injected_fault(self._ctx.devtools, req, resp, operation):
+            return None
         if not (operation.uniform_time and self._ctx.settings.pads_answers):
             return self._serve(req, resp, operation, params)
         started = time.monotonic()
@@ -119,6 +122,11 @@ class OperationsResource:
         self._check_access(req, operation, call)
         if call.session is not None and "profile_id" in params:  # the one place a profile access is decided,
             call.profile_id = profiles.authorize(self._ctx, call.session, params["profile_id"])  # before any input
+            with profiles.acting_on(call.session, call.profile_id):  # as the person, or their legal representative
+                return self._handle(req, resp, operation, call)
+        return self._handle(req, resp, operation, call)
+
+    def _handle(self, req: falcon.Request, resp: falcon.Response, operation: Operation, call: Call) -> None:
         call.query = self._query(req, operation)
         if operation.raw_body:
             call.request = req
@@ -183,15 +191,68 @@ class OperationsResource:
         if req.content_length is not None and req.content_length > limit:
             raise MesError("PAYLOAD_TOO_LARGE", _("The request body is larger than {limit} bytes.").format(limit=limit))
         raw = req.bounded_stream.read(limit + 1)
+        req.context.raw_body = raw  # for the request journal of a development server
         if len(raw) > limit:
             raise MesError("PAYLOAD_TOO_LARGE", _("The request body is larger than {limit} bytes.").format(limit=limit))
         try:
             return msgspec.json.decode(raw or b"{}", type=kind)
         except msgspec.ValidationError as exc:
-            raise MesError("VALIDATION_ERROR", _("Invalid request: {problem}.").format(problem=exc),
-                           {"problem": str(exc)}) from None
+            problem = validation.read(exc, kind)
+            raise validation.refusal(problem, problem.field or _("The request body")) from None
         except msgspec.DecodeError:
             raise MesError("MALFORMED_REQUEST", _("The request body is not valid JSON.")) from None
+
+
+def _injected_fault(tools, req: falcon.Request, resp: falcon.Response, operation: Operation) -> bool:
+    """Applies the fault rule drawn for this request, if any: its latency, then its error answer (True:
+    answered). Marked in ``X-Mes-Fault`` and in the journal, so that nobody takes it for a real failure."""
+    fault = tools.faults.decide(operation.operation_id, req.path)
+    if fault is None:
+        return False
+    req.context.fault = fault.id
+    resp.set_header("X-Mes-Fault", fault.id)
+    if fault.latency_ms:
+        time.sleep(fault.latency_ms / 1000)
+    if fault.status is None:
+        return False
+    resp.status = fault.status
+    if fault.status in (429, 503):
+        resp.set_header("Retry-After", "1")
+    resp.content_type = falcon.MEDIA_JSON
+    resp.data = _error_body("INJECTED_FAULT", _("Fault injected by rule {rule} of this development server "
+                                                "(mes server faults list).").format(rule=fault.id),
+                            {"rule": fault.id}, req.context.request_id)
+    return True
+
+
+class RequestJournal:
+    """Records every request of a development server in its journal (server/devtools.py), bodies redacted."""
+
+    def __init__(self, ctx: ServerContext) -> None:
+        self._ctx = ctx
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        req.context.started = time.monotonic()
+
+    def process_response(self, req, resp, resource, req_succeeded) -> None:
+        from ...contract.redaction import describe_content
+
+        operation = getattr(req.context, "operation_id", None)
+        if operation == "readJournal":  # reading the journal is not news in it (`--follow` would feed itself)
+            return
+        raw = getattr(req.context, "raw_body", None)
+        if raw:
+            request_body = describe_content(req.content_type or "", raw)
+        else:
+            request_body = f"<{req.content_length} bytes>" if req.content_length else None
+        data = resp.data if isinstance(resp.data, bytes) else None
+        response_body = describe_content(resp.content_type or "", data) if data else (
+            "<streamed>" if resp.stream is not None else None)
+        self._ctx.devtools.journal.record(
+            method=req.method, path=req.path, operation=operation, status=resp.status_code,
+            duration_ms=(time.monotonic() - getattr(req.context, "started", time.monotonic())) * 1000,
+            request_id=getattr(req.context, "request_id", "-"), fault=getattr(req.context, "fault", None),
+            request_body=request_body, response_body=response_body)
 
 
 class HealthResource:
@@ -260,7 +321,10 @@ def _handle_unexpected(req, resp, exc: Exception, params) -> None:
 
 def create_app(settings: Settings, ctx: ServerContext | None = None) -> falcon.App:
     ctx = ctx or ServerContext.build(settings)
-    app = falcon.App(middleware=[RequestId(), Language()])
+    middleware = [RequestId(), Language()]
+    if ctx.devtools is not None:
+        middleware.insert(0, RequestJournal(ctx))
+    app = falcon.App(middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
     by_path: dict[str, dict[str, Operation]] = {}
     for operation in OPERATIONS:

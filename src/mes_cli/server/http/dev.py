@@ -35,3 +35,97 @@ def move_clock(ctx: ServerContext, call) -> m.ClockResponse:
                            .format(year=f"{LATEST:%Y}"), {"field": "advance_seconds"})
         ctx.store.set_meta(CLOCK_OFFSET_KEY, offset)
     return m.ClockResponse(now=ctx.clock.now(), offset_seconds=offset)
+
+
+# -- fault injection and the request journal (server/devtools.py) -------------------------------
+
+def _tools(ctx: ServerContext):
+    """The tools of a served development server; the embedded one, which lives for one command, has none."""
+    if ctx.devtools is None:
+        raise MesError("DEV_MODE_REQUIRED", _("Fault rules and the request journal exist only in a served "
+                                              "development server (mes server run --dev, mes server exec)."))
+    return ctx.devtools
+
+
+def add_fault(ctx: ServerContext, call) -> m.FaultRule:
+    from .routes import OPERATION_IDS
+
+    rule: m.FaultRuleIn = call.body
+    if rule.operation is None and rule.path is None:
+        raise MesError("VALIDATION_ERROR", _("Say which requests the fault is for: an operation id or a path "
+                                             "glob (e.g. /v1/profiles/*/documents)."), {"field": "operation"})
+    if rule.operation is not None and rule.operation not in OPERATION_IDS:
+        raise MesError("VALIDATION_ERROR", _("Unknown operation id {operation!r}; the operations are: {known}.")
+                       .format(operation=rule.operation, known=", ".join(sorted(OPERATION_IDS))),
+                       {"field": "operation", "accepted": sorted(OPERATION_IDS)})
+    if rule.path is not None and not rule.path.startswith(("/", "*")):
+        raise MesError("VALIDATION_ERROR", _("A path glob starts with / (e.g. /v1/profiles/*/documents), not "
+                                             "{path!r}.").format(path=rule.path), {"field": "path"})
+    if rule.status is None and not rule.latency_ms:
+        raise MesError("VALIDATION_ERROR", _("A fault needs an error status, a latency, or both."),
+                       {"field": "status"})
+    return _tools(ctx).faults.add(rule)
+
+
+def list_faults(ctx: ServerContext, call) -> m.FaultList:
+    return m.FaultList(faults=_tools(ctx).faults.list())
+
+
+def clear_faults(ctx: ServerContext, call) -> None:
+    _tools(ctx).faults.clear()
+
+
+def read_journal(ctx: ServerContext, call) -> m.JournalPage:
+    query = call.query
+    return _tools(ctx).journal.read(after=_whole(query.get("after") or "0", "after"),
+                                    operation=query.get("operation"),
+                                    status=query.get("status"), limit=query.get("limit") or 100,
+                                    bodies=bool(query.get("bodies")), wait=query.get("wait") or 0)
+
+
+# -- events and webhooks (services/events.py) --------------------------------------------------------
+
+def read_events(ctx: ServerContext, call) -> m.EventPage:
+    from ..services import events
+
+    query = call.query
+    return events.read(ctx, after=_whole(query.get("after") or "0", "after"), type_=query.get("type"),
+                       limit=query.get("limit") or 100, wait=query.get("wait") or 0)
+
+
+def trigger_event(ctx: ServerContext, call) -> m.Event:
+    from ..services import events
+
+    return events.trigger(ctx, call.body)
+
+
+def add_webhook(ctx: ServerContext, call) -> m.Webhook:
+    from ..services import events
+
+    return events.add_webhook(ctx, call.body)
+
+
+def list_webhooks(ctx: ServerContext, call) -> m.WebhookList:
+    from ..services import events
+
+    return events.list_webhooks(ctx)
+
+
+def remove_webhook(ctx: ServerContext, call) -> None:
+    from ..services import events
+
+    events.remove_webhook(ctx, call.params["webhook_id"])
+
+
+def list_deliveries(ctx: ServerContext, call) -> m.DeliveryList:
+    from ..services import events
+
+    return events.deliveries(ctx, call.query.get("webhook"), call.query.get("limit") or 100)
+
+
+def _whole(text: str, name: str) -> int:
+    """A query parameter that is an id: a whole number, however large (the generic int rule stops at 10000)."""
+    if not (text.isascii() and text.isdigit()):
+        raise MesError("VALIDATION_ERROR", _("Query parameter {name!r} must be a whole number.").format(name=name),
+                       {"field": name})
+    return int(text)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from ...contract import models as m
 from ...domain.categories import CATEGORIES
-from ..services import documents, health_documents, registry
+from ..services import document_folders, documents, health_documents, registry
 from ..services.documents import UploadMeta
 from .operation import Operation
 
 BASE = "/v1/profiles/{profile_id}/documents"
 ONE = BASE + "/{document_id}"
+FOLDERS = "/v1/profiles/{profile_id}/document-folders"
+FOLDER = FOLDERS + "/{folder}"
+SETTINGS = "/v1/profiles/{profile_id}/document-settings"
 
 LIST_QUERY = (
     ("category", str, "Only this category code"),
@@ -17,6 +20,8 @@ LIST_QUERY = (
     ("until", str, "Document date on or before"),
     ("search", str, "Words in the title"),
     ("hidden", bool, "Only hidden (true) or visible (false) documents"),
+    ("folder", str, "Only the documents of this folder (its id or name)"),
+    ("pinned", bool, "Only pinned (true) or unpinned (false) documents"),
     ("limit", int, "Page size (default 50, at most 1000)"),
     ("cursor", str, "next_cursor of the previous page"),
 )
@@ -26,6 +31,9 @@ UPLOAD_QUERY = (
     ("category", str, "Category code (default AUTR_DOC)"),
     ("date", str, "Document date (default: today)"),
     ("hidden", bool, "Hidden from professionals"),
+    ("hidden_from_representatives", bool, "Invisible to legal representatives (only the person themself)"),
+    ("folder", str, "Into this folder (its id or name)"),
+    ("pinned", bool, "Pinned"),
 )
 
 
@@ -39,6 +47,8 @@ def upload_meta(call, uploaded_by: str = "person") -> UploadMeta:
     return UploadMeta(
         title=call.query.get("title"), filename=call.query.get("filename"), category=call.query.get("category"),
         document_date=call.query.get("date"), hidden=bool(call.query.get("hidden")),
+        hidden_from_representatives=bool(call.query.get("hidden_from_representatives")),
+        folder=call.query.get("folder"), pinned=bool(call.query.get("pinned")),
         author=call.query.get("author"), uploaded_by=uploaded_by,
         idempotency_key=(req.get_header("Idempotency-Key") or "")[:200] or None,
         sha256=(req.get_header("X-Content-SHA256") or "")[:64] or None,
@@ -115,12 +125,39 @@ OPERATIONS = [
     Operation("GET", ONE + "/content", "downloadDocument", "The document's bytes (checksum in X-Content-SHA256)",
         "documents", lambda ctx, call: documents.content(ctx, _profile(ctx, call), call.params["document_id"]),
         None, None, access="session", raw_media="application/octet-stream"),
-    Operation("PATCH", ONE, "updateDocument", "Hide or unhide from professionals; change title, category or "
-        "date (not the date of a document from a professional)",
+    Operation("PATCH", ONE, "updateDocument", "Hide or unhide from professionals or legal representatives; pin; "
+        "move to a folder; change title, category or date (not the date of a document from a professional)",
         "documents", lambda ctx, call: documents.update(ctx, _profile(ctx, call), call.params["document_id"],
                                                         call.body), m.DocumentPatch, m.DocumentView,
         access="session"),
     Operation("DELETE", ONE, "deleteDocument", "Delete a document for good (not those added by a professional)",
         "documents", lambda ctx, call: documents.delete(ctx, _profile(ctx, call), call.params["document_id"]),
         None, None, access="session", status=204),
+    Operation("POST", BASE + "/delete", "deleteDocuments", "Delete up to 10 documents for good, each on its own: "
+        "the outcome of each id", "documents",
+        lambda ctx, call: documents.delete_batch(ctx, _profile(ctx, call), call.body), m.BatchDeleteRequest,
+        m.BatchDeleteResult, access="session"),
+    Operation("GET", FOLDERS, "listDocumentFolders", "The folders of the documents, by name", "documents",
+        lambda ctx, call: document_folders.list_folders(ctx, _profile(ctx, call)), None, m.FolderList,
+        access="session"),
+    Operation("POST", FOLDERS, "createDocumentFolder", "Create a folder (name ≤ 50 characters, unique without "
+        "regard to case)", "documents",
+        lambda ctx, call: document_folders.create(ctx, _profile(ctx, call), call.body), m.FolderIn, m.FolderView,
+        access="session", status=201),
+    Operation("PATCH", FOLDER, "renameDocumentFolder", "Rename a folder (named by its id or name)", "documents",
+        lambda ctx, call: document_folders.rename(ctx, _profile(ctx, call), call.params["folder"], call.body),
+        m.FolderIn, m.FolderView, access="session"),
+    Operation("DELETE", FOLDER, "deleteDocumentFolder", "Delete a folder; one holding documents only with "
+        "move_documents_out (they go back to no folder)", "documents",
+        lambda ctx, call: document_folders.delete(ctx, _profile(ctx, call), call.params["folder"],
+                                                  bool(call.query.get("move_documents_out"))),
+        None, None, access="session", status=204,
+        query=(("move_documents_out", bool, "Put the folder's documents back in no folder"),)),
+    Operation("GET", SETTINGS, "getDocumentSettings", "The defaults for new documents", "documents",
+        lambda ctx, call: documents.get_settings(ctx, _profile(ctx, call)), None, m.DocumentSettings,
+        access="session"),
+    Operation("PUT", SETTINGS, "putDocumentSettings", "Set the defaults for new documents (hide every new "
+        "document from professionals)", "documents",
+        lambda ctx, call: documents.put_settings(ctx, _profile(ctx, call), call.body), m.DocumentSettings,
+        m.DocumentSettings, access="session"),
 ]

@@ -13,7 +13,7 @@ from ...domain.codes import validate_otp
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
 from ..notify import Notification
-from . import messages, totp
+from . import events, messages, totp
 from .common import effective_state, person_by_id, space_of
 
 TOTP_ISSUER = "Mon espace santé"
@@ -65,7 +65,7 @@ def close(ctx: ServerContext, person_id: str, request: m.CloseRequest) -> m.Clos
     deletion = (now + relativedelta(months=policy.deletion_delay_months)).date() if request.delete_data else None
     delete_after = deletion or archive_until
     person = person_by_id(ctx, person_id)
-    with ctx.store.transaction():
+    with ctx.store.transaction() as conn:
         ctx.store.run(
             "UPDATE spaces SET state = 'closed', closed_at = ?, delete_after = ?, identifier = NULL,"
             " password_hash = NULL, totp_secret = NULL, totp_pending_secret = NULL WHERE person_id = ?",
@@ -77,6 +77,7 @@ def close(ctx: ServerContext, person_id: str, request: m.CloseRequest) -> m.Clos
                 + " Pour le rouvrir, demandez un nouveau code provisoire puis activez-le.")
         notify_person(ctx, person_id, *messages.notice(person["first_name"], "Fermeture de votre espace", text),
                       kind="account_closed")
+        events.emit(conn, ctx, "account.closed", person_id, person_id=person_id)
     return m.ClosedView(state="closed", closed_at=now, archived_until=archive_until, deletion_scheduled_for=deletion)
 
 

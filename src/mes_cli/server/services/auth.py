@@ -20,7 +20,7 @@ from ..clock import from_iso, to_iso
 from ..context import ServerContext
 from ..notify import Notification
 from ..security import new_token, token_hash
-from . import challenges, messages, totp
+from . import challenges, events, messages, totp
 from .accounts import account_view
 from .common import Throttle, person_by_id, seconds_until
 
@@ -189,6 +189,7 @@ def complete(ctx: ServerContext, request: m.LoginCode) -> m.SessionView:
                      " VALUES (?, ?, ?, ?, ?)", (token_hash(token), row["person_id"], to_iso(now), to_iso(now),
                                                   to_iso(expires_at)))
         throttle.clear()
+        events.emit(conn, ctx, "login.succeeded", row["person_id"], person_id=row["person_id"])
     return m.SessionView(token=token, expires_at=expires_at,
                          idle_timeout_seconds=int(ctx.policy.session_idle.total_seconds()),
                          identifier=space["identifier"])

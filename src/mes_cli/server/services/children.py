@@ -20,7 +20,7 @@ from ...i18n import N_, _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
 from ..notify import Notification
-from . import messages
+from . import events, messages
 from .accounts import notify_person
 from .codes import ensure_code_usable, issue_provisional_code
 from .common import new_id, person_by_id
@@ -80,6 +80,7 @@ def link(ctx: ServerContext, parent_id: str, request: m.LinkRequest) -> m.ChildV
                      (child_id, parent_id, to_iso(now)))
         conn.execute("UPDATE spaces SET state = 'active', activated_at = COALESCE(activated_at, ?) WHERE person_id = ?",
                      (to_iso(now), child_id))
+        events.emit(conn, ctx, "child.attached", child_id, profile_id=child_id, caregiver_id=parent_id)
     return child_view(ctx, parent_id, child_id)
 
 
@@ -178,6 +179,8 @@ def answer(ctx: ServerContext, person_id: str, invitation_id: str, accept: bool)
             _check_limits(ctx, row["profile_id"], person_id)
             conn.execute("INSERT INTO caregivers(profile_id, caregiver_id, role, since) VALUES (?, ?, 'shared', ?)",
                          (row["profile_id"], person_id, now))
+            events.emit(conn, ctx, "child.attached", row["profile_id"], profile_id=row["profile_id"],
+                        caregiver_id=person_id)
         conn.execute("UPDATE invitations SET status = ?, answered_at = ? WHERE id = ?",
                      ("accepted" if accept else "declined", now, invitation_id))
     return _invitation(ctx, ctx.store.one("SELECT * FROM invitations WHERE id = ?", (invitation_id,)), person_id)
@@ -187,7 +190,9 @@ def unlink(ctx: ServerContext, person_id: str, child_id: str) -> None:
     """The caregiver detaches the profile from their own space; the others keep it."""
     if caregiving(ctx, person_id, child_id) is None:
         raise MesError("PROFILE_NOT_FOUND", _("This profile is not attached to your space."))
-    ctx.store.run("DELETE FROM caregivers WHERE profile_id = ? AND caregiver_id = ?", (child_id, person_id))
+    with ctx.store.transaction() as conn:
+        conn.execute("DELETE FROM caregivers WHERE profile_id = ? AND caregiver_id = ?", (child_id, person_id))
+        events.emit(conn, ctx, "child.detached", child_id, profile_id=child_id, caregiver_id=person_id)
 
 
 def notify_majority(ctx: ServerContext) -> int:

@@ -15,7 +15,7 @@ from ...contract import models as m
 from ...contract.errors import MesError
 from ...domain.card import validate_card_serial
 from ...domain.codes import generate_provisional_code, normalize_provisional_code
-from ...domain.contacts import mask_email, mask_mobile, validate_channel
+from ...domain.contacts import channel_name, mask_email, mask_mobile, validate_channel
 from ...domain.dates import parse_birth_date
 from ...domain.nir import validate_nir
 from ...i18n import _
@@ -205,5 +205,5 @@ def request_new_code(ctx: ServerContext, request: m.NewCodeRequest) -> m.CodeSen
         status="sent", channel=channel, sent_to=sent_to, expires_at=expires_at, retry_after_seconds=delay,
         message=_("A new provisional code was sent by {channel} to {sent_to}; the previous one no longer works. "
                   "Nothing after 5 minutes? Ask again (at most once every {delay} s) or try the other channel.").format(
-                      channel=channel, sent_to=sent_to, delay=delay),
+                      channel=channel_name(channel), sent_to=sent_to, delay=delay),
     )

@@ -16,14 +16,15 @@ import sqlite3
 from ...contract import models as m
 from ...contract.errors import MesError
 from ...domain.codes import generate_otp, normalize_provisional_code, validate_otp
-from ...domain.contacts import mask_email, mask_mobile, validate_channel, validate_email, validate_mobile
+from ...domain.contacts import (channel_name, mask_email, mask_mobile, validate_channel, validate_email,
+                                validate_mobile)
 from ...domain.credentials import PersonalData, suggest_identifiers, validate_identifier, validate_password
 from ...i18n import _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
 from ..notify import Notification
 from ..security import new_token, token_hash
-from . import challenges, messages
+from . import challenges, events, messages
 from .codes import (child_code_hint, childs_code, declared_minor, ensure_code_usable, identification_throttle,
                     identify, matching_code, no_match)
 from .common import effective_state, person_by_id
@@ -125,7 +126,8 @@ def verify_contact(ctx: ServerContext, request: m.ContactVerification) -> m.Cont
     challenge = challenges.find(ctx, f"{row['id_hash']}:{channel}", CONTACT_PURPOSE)
     if not challenges.live(challenge, ctx, now):
         raise MesError("CODE_EXPIRED", _("No {channel} verification is waiting, or its code expired; "
-                                         "change the contact again to receive a new code.").format(channel=channel))
+                                         "change the contact again to receive a new code.").format(
+                                             channel=channel_name(channel)))
     outcome = challenges.check_code(ctx, challenge, code, now)
     if not outcome.ok:
         raise challenges.wrong_code_error(outcome, _("Too many wrong codes: this code no longer works. "
@@ -155,10 +157,10 @@ def activate(ctx: ServerContext, request: m.ActivationRequest) -> m.AccountView:
                                                "(--accept-terms)."), {"field": "accept_terms"})
     unverified = [c for c, f in (("email", "email"), ("sms", "mobile")) if not row[f"{f}_verified"]]
     if unverified:
-        message = (_("The new email and sms contact must be verified with the code sent to it first.")
+        message = (_("The new e-mail address and mobile number must be verified with the codes sent to them first.")
                    if len(unverified) > 1 else
                    _("The new {channel} contact must be verified with the code sent to it first.").format(
-                       channel=unverified[0]))
+                       channel=channel_name(unverified[0])))
         raise MesError("CONTACT_NOT_VERIFIED", message, {"to_verify": unverified})
     if not row["email"] and not row["mobile"]:
         raise MesError("CONTACTS_NOT_FOUND", _("An e-mail address or a mobile number is needed to receive login "
@@ -197,6 +199,7 @@ def activate(ctx: ServerContext, request: m.ActivationRequest) -> m.AccountView:
                 + (". Vos données archivées ont été restaurées." if restored else "."))
         notify_person(ctx, row["person_id"], *messages.notice(person["first_name"], "Votre espace est activé", text),
                 kind="account_activated")
+        events.emit(conn, ctx, "account.activated", row["person_id"], person_id=row["person_id"])
     view = account_view(ctx, row["person_id"])
     view.restored_archive = restored
     return view
@@ -219,6 +222,7 @@ def oppose(ctx: ServerContext, request: m.OppositionRequest) -> m.OppositionRece
                      f"référence {reference}. Vous pourrez changer d'avis en demandant un nouveau code provisoire.")
         notify_person(ctx, row["person_id"], *messages.notice(person["first_name"], "Justificatif d'opposition", statement),
                 kind="opposition_receipt")
+        events.emit(conn, ctx, "account.opposed", row["person_id"], person_id=row["person_id"])
     return m.OppositionReceipt(reference=reference, person=f"{person['first_name']} {person['last_name']}",
                                opposed_at=now, statement=statement)
 

@@ -25,6 +25,11 @@ What each resource carries, and why:
   for a pharmacy or a centre, with the name only: the booklet records no RPPS);
   ``primarySource`` false with ``reportOrigin`` "record" for a dose the person copied from
   their booklet, true for one recorded by a professional (``recorded_by``).
+- **DocumentReference**: one per document listed in the space (metadata only, no bytes), those
+  kept from the reader left out as everywhere (services/documents.py); ``meta.security`` carries its
+  confidentiality as the XDM export does (domain/xds_codes.py): the HL7 v3 Confidentiality code (its
+  CDA's, N otherwise) and the DMP's MASQUE_PS / INVISIBLE_REPRESENTANTS_LEGAUX for a document hidden
+  from professionals / invisible to legal representatives.
 - Every resource has a generated narrative (``text``, dom-6), plain XHTML.
 
 Free-text names stay in ``code.text``: the profile records what the person typed, not a
@@ -50,6 +55,9 @@ VACCINE_SYSTEM = "urn:mes-cli:vaccine"
 CIS = "urn:oid:1.2.250.1.213.2.3.1"  # Code Identifiant de Spécialité (base de données publique des médicaments)
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem/"
 XHTML = "http://www.w3.org/1999/xhtml"
+CATEGORY_SYSTEM = "urn:mes-cli:category"
+# FHIR's names for the code systems of the XDS confidentiality codes (others: their OID as a URN).
+FHIR_SYSTEMS = {"2.16.840.1.113883.5.25": TERMINOLOGY + "v3-Confidentiality"}
 MEASURES = {
     "weight": ("29463-7", "Body weight", "kg"),
     "height": ("8302-2", "Body height", "cm"),
@@ -257,6 +265,45 @@ def _performer(name: str) -> dict:
 
 
 
+def _listed_documents(ctx: ServerContext, profile_id: str) -> list:
+    """The documents the space lists to the reader, oldest first."""
+    from . import documents
+
+    rows = ctx.store.all(f"{documents.DOCUMENT_SELECT} WHERE profile_id = ? AND superseded_by IS NULL"
+                         f" AND {documents.visible_condition()} ORDER BY seq", (profile_id,))
+    return [documents.view(row) for row in rows]
+
+
+def _security(view) -> list[dict]:
+    """The document's confidentiality as security labels: the same codes as its XDM entry."""
+    from ...domain import xds_codes
+
+    codes = xds_codes.confidentiality(view.confidentiality, view.hidden, view.hidden_from_representatives)
+    return [{"system": FHIR_SYSTEMS.get(c.scheme, f"urn:oid:{c.scheme}"), "code": c.code,
+             **({"display": c.display} if c.display else {})} for c in codes]
+
+
+def _document_reference(view, subject: dict) -> dict:
+    type_ = _concept(view.type_code, view.type_label or view.type_code) if view.type_code else \
+        {"text": view.category_label}
+    attachment = {"contentType": view.media_type, "size": view.size, "title": view.title}
+    if view.document_date:
+        attachment["creation"] = view.document_date.isoformat()
+    return {
+        "resourceType": "DocumentReference",
+        "meta": {"security": _security(view)},
+        "text": _narrative(view.title, view.category_label, view.document_date and view.document_date.isoformat()),
+        "identifier": [{"system": "urn:mes-cli:document", "value": view.id}],
+        "status": "current",
+        "type": type_,
+        "category": [_concept(view.category, view.category_label, CATEGORY_SYSTEM)],
+        "subject": subject,
+        "date": view.created_at.isoformat(),
+        "description": view.title,
+        "content": [{"attachment": attachment}],
+    }
+
+
 def bundle(ctx: ServerContext, profile_id: str, vaccine_name=lambda code: code) -> dict:
     """The profile of ``profile_id`` as a Bundle; ``vaccine_name`` is kept for callers that pass it
     (the catalogue now gives names and ATC codes directly)."""
@@ -283,6 +330,7 @@ def bundle(ctx: ServerContext, profile_id: str, vaccine_name=lambda code: code) 
         resources.append((_urn(), _blood_group(fact["value"], subject)))
     for row in ctx.store.all("SELECT * FROM vaccinations WHERE profile_id = ? ORDER BY date, id", (profile_id,)):
         resources.append((_urn(), _immunization(row, vaccine_by_code(row["vaccine"]), subject)))
+    resources += [(_urn(), _document_reference(view, subject)) for view in _listed_documents(ctx, profile_id)]
     return {
         "resourceType": "Bundle",
         "type": "collection",

@@ -6,7 +6,9 @@ export or a CD (`mes docs import`, one document per request) — and all three c
 so the same rules hold:
 
 - the original bytes are stored unchanged; title, date, author, type code, category and
-  confidentiality come from the CDA header (domain/filing.py);
+  confidentiality come from the CDA header (domain/filing.py); the confidentialityCode sets the
+  document's levels (documents.cda_levels: R hidden from professionals, V also invisible to legal
+  representatives), completed by the person's default for new documents;
 - identity vigilance: the patient's INS in the document must be the profile's NIR (and its birth
   date the profile's); otherwise the document is refused naming both, and nothing is stored;
 - a new version (same setId and a higher versionNumber, or a relatedDocument RPLC naming the
@@ -67,6 +69,15 @@ class Prepared:
     deletion: bool = False
     doses: list = field(default_factory=list)  # vaccination.RecordedDose, for the booklet
     notes: list[str] = field(default_factory=list)  # administrations read but left out, and why
+    # Marked so by the XDS metadata of its archive (the DMP's MASQUE_PS, INVISIBLE_REPRESENTANTS_LEGAUX).
+    hidden: bool = False
+    hidden_from_representatives: bool = False
+
+    def levels(self, ctx: ServerContext) -> tuple[bool, bool]:
+        """(hidden from professionals, invisible to legal representatives): its CDA's confidentialityCode
+        (documents.cda_levels) or its metadata's marks, whichever restricts."""
+        hidden, invisible = documents.cda_levels(ctx, self.cda.confidentiality) if self.cda else (False, False)
+        return hidden or self.hidden, invisible or self.hidden_from_representatives
 
 
 # --- reading and checking ------------------------------------------------------------------
@@ -131,6 +142,8 @@ def _stage_bytes(ctx: ServerContext, data: bytes, health: bool) -> StagedBlob:
 def _prepare_entry(ctx: ServerContext, archive, document, person) -> Prepared:
     """One document of an XDM archive: its size and SHA-1 checked against the metadata; a CDA is
     read and checked like any CDA, another file is judged like an upload and filed by its metadata."""
+    from ...domain.xds_codes import is_hidden, is_invisible_to_representatives
+
     entry: DocumentEntry = document.entry
     data = archive.read(document, ctx.settings.max_document_bytes)
     is_cda = is_cda_entry(entry, data)
@@ -139,12 +152,16 @@ def _prepare_entry(ctx: ServerContext, archive, document, person) -> Prepared:
         if is_cda:
             if staged.media_type != CDA_MEDIA:
                 raise MesError("NOT_CDA", _("The archive declares this document as XML, but it is not."))
-            return _prepare_cda(staged, person, ctx.clock.today(), entry.is_deletion)
-        filing.check_entry_patient(entry, person["nir"])
-        return Prepared(staged, filing.of_xds_entry(entry), None, entry.is_deletion)
+            prepared = _prepare_cda(staged, person, ctx.clock.today(), entry.is_deletion)
+        else:
+            filing.check_entry_patient(entry, person["nir"])
+            prepared = Prepared(staged, filing.of_xds_entry(entry), None, entry.is_deletion)
     except BaseException:
         ctx.blobs.discard(staged)
         raise
+    prepared.hidden = is_hidden(entry.confidentiality)
+    prepared.hidden_from_representatives = is_invisible_to_representatives(entry.confidentiality)
+    return prepared
 
 
 def _prepare_archive(ctx: ServerContext, staged_zip: StagedBlob, person) -> list[Prepared]:
@@ -203,20 +220,19 @@ def _health_columns(item: Prepared) -> dict:
 def _current(ctx: ServerContext, profile_id: str, cda: "CdaDocument"):
     """The listed document this one is a version of: same set, or the one its RPLC names."""
     set_id = cda.set_id or cda.id
-    row = set_id and ctx.store.one("SELECT * FROM documents WHERE profile_id = ? AND set_id = ?"
-                                   " AND superseded_by IS NULL ORDER BY seq DESC LIMIT 1", (profile_id, set_id))
+    listed = f"{documents.DOCUMENT_SELECT} WHERE profile_id = ? AND {{column}} = ? AND superseded_by IS NULL" \
+             f" AND {documents.visible_condition()} ORDER BY seq DESC LIMIT 1"
+    row = set_id and ctx.store.one(listed.format(column="set_id"), (profile_id, set_id))
     if not row and cda.replaces:
-        row = ctx.store.one("SELECT * FROM documents WHERE profile_id = ? AND source_id = ?"
-                            " AND superseded_by IS NULL ORDER BY seq DESC LIMIT 1", (profile_id, cda.replaces))
+        row = ctx.store.one(listed.format(column="source_id"), (profile_id, cda.replaces))
     return row or None
 
 
 def _delete(ctx: ServerContext, conn, profile_id: str, item: Prepared, sender: Sender,
             released: list[str]) -> m.FiledDocument:
     cda = item.cda
-    current = _current(ctx, profile_id, cda) if cda else ctx.store.one(
-        "SELECT * FROM documents WHERE profile_id = ? AND idempotency_key = ?",
-        (profile_id, f"sha256:{item.staged.sha256}"))
+    current = _current(ctx, profile_id, cda) if cda else documents.existing(ctx, profile_id,
+                                                                             f"sha256:{item.staged.sha256}")
     if current is None:
         return m.FiledDocument(status="absent", title=item.filing.title)
     set_id = current["set_id"]
@@ -224,6 +240,7 @@ def _delete(ctx: ServerContext, conn, profile_id: str, item: Prepared, sender: S
         if set_id else [current]
     for row in rows:
         conn.execute("DELETE FROM documents WHERE seq = ?", (row["seq"],))
+        documents.announce(conn, ctx, "document.deleted", profile_id, row["id"])
         released.append(row["sha256"])
     vaccinations.forget_documents(ctx, [row["id"] for row in rows])
     _record(ctx, profile_id, sender, "delete_document", current["id"], current["title"])
@@ -235,7 +252,7 @@ def _file_one(ctx: ServerContext, conn, profile_id: str, item: Prepared, sender:
     if item.deletion:
         return _delete(ctx, conn, profile_id, item, sender, released)
     key = f"sha256:{item.staged.sha256}"
-    same = ctx.store.one("SELECT * FROM documents WHERE profile_id = ? AND idempotency_key = ?", (profile_id, key))
+    same = documents.existing(ctx, profile_id, key)
     if same is not None:
         return m.FiledDocument(status="unchanged", title=same["title"], document=documents.view(same))
     current = _current(ctx, profile_id, item.cda) if item.cda else None
@@ -249,13 +266,18 @@ def _file_one(ctx: ServerContext, conn, profile_id: str, item: Prepared, sender:
     meta = item.filing
     fields = {"title": meta.title, "category": meta.category,
               "document_date": (meta.date or ctx.clock.today()).isoformat(), "author": meta.author or sender.name}
-    upload = documents.UploadMeta(uploaded_by=sender.uploaded_by, idempotency_key=key)
+    hidden, invisible = item.levels(ctx)
+    upload = documents.with_default_levels(ctx, profile_id, documents.UploadMeta(
+        uploaded_by=sender.uploaded_by, idempotency_key=key, hidden=hidden, hidden_from_representatives=invisible))
     ctx.blobs.commit(conn, item.staged, now)
     document_id = documents.insert(conn, profile_id, fields, upload, item.staged.sha256, item.staged.media_type,
                                     item.staged.size, now, columns)
     if status == "replaced":
         conn.execute("UPDATE documents SET superseded_by = ? WHERE seq = ?", (document_id, current["seq"]))
         vaccinations.forget_documents(ctx, [current["id"]])
+        documents.announce(conn, ctx, "document.replaced", profile_id, document_id, replaced_id=current["id"])
+    else:
+        documents.announce(conn, ctx, "document.added", profile_id, document_id)
     added = vaccinations.record_from_document(ctx, profile_id, document_id, item.doses) \
         if status != "outdated" else 0
     action = {"created": "add_document", "replaced": "replace_document", "outdated": "add_document"}[status]
@@ -378,7 +400,7 @@ def details(ctx: ServerContext, profile_id: str, document_id: str) -> m.CdaDetai
                                     "`mes docs show` gives its details.").format(id=document_id,
                                                                                   media_type=row["media_type"]),
                        {"field": "document_id"})
-    versions = ctx.store.all("SELECT * FROM documents WHERE profile_id = ? AND set_id = ? ORDER BY seq DESC",
-                             (profile_id, row["set_id"]))
+    versions = ctx.store.all(f"{documents.DOCUMENT_SELECT} WHERE profile_id = ? AND set_id = ?"
+                             f" AND {documents.visible_condition()} ORDER BY seq DESC", (profile_id, row["set_id"]))
     return m.CdaDetails(document=documents.view(row), header=json.loads(row["header"] or "{}"),
                         versions=[documents.view(v) for v in versions])

@@ -22,7 +22,7 @@ from ...domain.sniff import ACCEPTED, EXTENSIONS
 from ...i18n import _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
-from . import documents, messages as texts
+from . import documents, events, messages as texts
 from .accounts import notify_person
 from .common import new_id, next_seq, person_by_id
 from .profiles import caregiving
@@ -262,6 +262,9 @@ def _post(ctx: ServerContext, conversation: sqlite3.Row, sender: str, body: str,
         if sender == "professional":
             record(ctx, conversation["profile_id"], conversation["rpps"], "message", detail=conversation["subject"])
             _notify_new_message(ctx, conversation)
+        events.emit(conn, ctx, "message.received" if sender == "professional" else "message.sent",
+                    conversation["id"], profile_id=conversation["profile_id"], conversation_id=conversation["id"],
+                    message_id=message_id, rpps=conversation["rpps"])
     return message_id
 
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Iterator
 
 from dateutil.relativedelta import relativedelta
 
@@ -18,6 +21,12 @@ from ...i18n import _
 from ..context import ServerContext
 
 SELF = "me"
+
+# Whether the request acts on a child's profile from a caregiver's session: a legal representative,
+# who must not learn of the documents the child keeps from them (services/documents.py). Set where
+# the access is authorised (``acting_on``), for the time of the request; False outside requests
+# (professionals, jobs).
+_REPRESENTATIVE: ContextVar[bool] = ContextVar("acting_as_legal_representative", default=False)
 
 
 def majority_date(ctx: ServerContext, birth_date: str) -> dt.date:
@@ -48,3 +57,19 @@ def authorize(ctx: ServerContext, session: sqlite3.Row, profile_id: str) -> str:
         return profile_id
     raise MesError("PROFILE_NOT_FOUND", _("No profile {id!r} is accessible to you; use 'me' for your own, "
                                           "or see `mes children list`.").format(id=profile_id))
+
+
+def acting_as_representative() -> bool:
+    """Whether the current request acts on a profile as its legal representative (a parent with --for)."""
+    return _REPRESENTATIVE.get()
+
+
+@contextmanager
+def acting_on(session: sqlite3.Row, profile_id: str) -> Iterator[None]:
+    """The time of a request on ``profile_id`` (already authorised): as the person themself, or as a
+    legal representative when the profile is not the session's own."""
+    token = _REPRESENTATIVE.set(profile_id != session["person_id"])
+    try:
+        yield
+    finally:
+        _REPRESENTATIVE.reset(token)

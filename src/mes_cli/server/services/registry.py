@@ -78,17 +78,20 @@ def _insert_person(conn: sqlite3.Connection, ctx: ServerContext, data: dict, now
 
 
 def _send_letter(ctx: ServerContext, person_id: str, data: dict, now: dt.datetime,
-                 addressee: dict | None = None) -> str | None:
-    """The information letter with a provisional code: by e-mail when one is on file, else by post.
+                 addressee: dict | None = None, quiet: bool = False) -> tuple[str | None, str | None]:
+    """The information letter with a provisional code: by e-mail when one is on file, else by post;
+    the channel it went by and, when ``quiet`` (no letter sent), the code.
 
     For a child, the letter goes to the legal representative (``addressee``).
     Deceased persons get no letter.
     """
     if data["deceased"]:
-        return None
+        return None, None
     to = addressee or data
     expires_at = now + ctx.policy.letter_code_validity
     code = issue_provisional_code(ctx, person_id, "letter", expires_at, now)
+    if quiet:
+        return None, code
     if addressee:
         subject, body = messages.child_letter(to["first_name"], data["first_name"], code, expires_at)
     else:
@@ -98,11 +101,15 @@ def _send_letter(ctx: ServerContext, person_id: str, data: dict, now: dt.datetim
     recipient = to["email"] or f"{to['first_name']} {to['last_name']} (courrier postal)"
     ctx.outbox.send(Notification(channel, recipient, subject, body, "information_letter", code=code,
                                  person_id=person_id))
-    return channel
+    return channel, None
 
 
 def seed(ctx: ServerContext, request: m.SeedRequest) -> m.SeedResponse:
     """Adds persons (and their children) and professionals to the registry, all or nothing."""
+    if request.quiet_outbox and not ctx.settings.dev:
+        raise MesError("DEV_MODE_REQUIRED", _("Seeding without letters (quiet_outbox) is for development servers "
+                                              "only: their provisional codes come back in the answer."))
+    quiet = request.quiet_outbox
     now = ctx.clock.now()
     today = now.date()
     validated = []
@@ -115,20 +122,22 @@ def seed(ctx: ServerContext, request: m.SeedRequest) -> m.SeedResponse:
         professionals = messaging.add_professionals(conn, request.professionals)
         for data, children in validated:
             person_id = _insert_person(conn, ctx, data, now)
-            channel = _send_letter(ctx, person_id, data, now)
-            out.append(_seeded(person_id, data, channel))
+            channel, code = _send_letter(ctx, person_id, data, now, quiet=quiet)
+            out.append(_seeded(person_id, data, channel, code))
             for child in children:
                 child_id = _insert_person(conn, ctx, child, now)
                 conn.execute("INSERT INTO representatives(child_id, parent_id) VALUES (?, ?)", (child_id, person_id))
-                child_channel = _send_letter(ctx, child_id, child, now, addressee=data)
-                out.append(_seeded(child_id, child, child_channel, represented_by=person_id))
+                child_channel, child_code = _send_letter(ctx, child_id, child, now, addressee=data, quiet=quiet)
+                out.append(_seeded(child_id, child, child_channel, child_code, represented_by=person_id))
     return m.SeedResponse(persons=out, professionals=professionals)
 
 
-def _seeded(person_id: str, data: dict, channel: str | None, represented_by: str | None = None) -> m.SeededPerson:
+def _seeded(person_id: str, data: dict, channel: str | None, code: str | None,
+            represented_by: str | None = None) -> m.SeededPerson:
     return m.SeededPerson(
         id=person_id, nir=data["nir"], first_name=data["first_name"], last_name=data["last_name"],
         birth_date=data["birth_date"], state="pending", letter_channel=channel, represented_by=represented_by,
+        provisional_code=code,
     )
 
 

@@ -16,7 +16,7 @@ from ...domain.dates import parse_date
 from ...i18n import _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
-from . import messages
+from . import events, messages
 from .accounts import notify_person
 from .common import new_id, person_by_id
 from .profiles import caregiving
@@ -127,7 +127,7 @@ def _reminder_view(r: vaccination.Reminder) -> m.ReminderView:
     return m.ReminderView(vaccine=r.vaccine, vaccine_name=r.vaccine_name, dose=r.dose, status=r.status,
                           due_from=r.due_from, due_until=r.due_until, reason=r.reason, rule_id=r.rule_id,
                           series=r.series, source=r.source, waits_for=r.waits_for, catch_up_until=r.catch_up_until,
-                          product=r.product, product_name=r.product_name)
+                          product=r.product, product_name=r.product_name, dose_label=r.dose_label)
 
 
 def reminders(ctx: ServerContext, profile_id: str, at: str | None = None) -> m.ReminderList:
@@ -185,5 +185,6 @@ def send_due_reminders(ctx: ServerContext) -> int:
                     first_name = person_by_id(ctx, reader_id)["first_name"]
                     notify_person(ctx, reader_id, *messages.notice(first_name, "Rappel de vaccination", text),
                                   kind="vaccination_reminder")
+                events.emit(conn, ctx, "reminder.due", profile["id"], profile_id=profile["id"], rule_id=reminder.rule_id)
                 sent += 1
     return sent

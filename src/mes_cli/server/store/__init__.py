@@ -21,6 +21,7 @@ def open_store(database_url: str | None, default_path: Path, *, upto: int = SCHE
     if database_url is None:
         return Store(default_path, upto=upto)
     if database_url.startswith(("postgresql://", "postgres://")):
+        require_postgresql_driver()
         from .postgres import PostgresStore
 
         return PostgresStore(database_url, upto=upto, pool_size=connections)
@@ -29,6 +30,17 @@ def open_store(database_url: str | None, default_path: Path, *, upto: int = SCHE
     raise MesError("VALIDATION_ERROR", _("Unsupported database URL {url}: use sqlite:///PATH or "
                                          "postgresql://USER@HOST:PORT/NAME.").format(url=describe_database(database_url)),
                    {"field": "database"})
+
+
+def require_postgresql_driver() -> None:
+    """PostgreSQL needs the optional extra: said with the command that installs it, not as a ModuleNotFoundError."""
+    import importlib.util
+
+    missing = [name for name in ("psycopg", "psycopg_pool") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise MesError("STORAGE_UNAVAILABLE", _("PostgreSQL support is not installed ({modules} missing): run "
+                                                "pip install 'mes-cli[postgresql]' and start again.").format(
+            modules=", ".join(missing)), {"missing": missing})
 
 
 def describe_database(database_url: str | None, default_path: Path | None = None) -> str:

@@ -316,4 +316,57 @@ MIGRATIONS: list[str] = [
     ALTER TABLE vaccinations ADD COLUMN product_name TEXT;
     CREATE INDEX vaccinations_by_document ON vaccinations(document_id)
     """,
+    # The documents space as the official app keeps it (services/documents.py, document_folders.py):
+    # folders (names unique without regard to case: name_key), pinned documents, documents invisible
+    # to legal representatives, and each profile's default for new documents.
+    """
+    CREATE TABLE document_folders (
+        id         TEXT PRIMARY KEY,
+        profile_id TEXT NOT NULL REFERENCES persons(id),
+        name       TEXT NOT NULL,
+        name_key   TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (profile_id, name_key)
+    );
+    CREATE TABLE document_settings (
+        profile_id                  TEXT PRIMARY KEY REFERENCES persons(id),
+        hide_new_from_professionals INTEGER NOT NULL DEFAULT 0
+    );
+    ALTER TABLE documents ADD COLUMN folder_id TEXT;
+    ALTER TABLE documents ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE documents ADD COLUMN hidden_from_representatives INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX documents_by_folder ON documents(profile_id, folder_id)
+    """,
+    # Events of a development server and the webhooks they go to (services/events.py, webhooks.py):
+    # each webhook's cursor is the last event handed to its deliveries, which go one at a time.
+    """
+    CREATE TABLE events (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        type    TEXT NOT NULL,
+        at      TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        data    TEXT NOT NULL
+    );
+    CREATE INDEX events_by_type ON events(type, id);
+    CREATE TABLE webhooks (
+        id         TEXT PRIMARY KEY,
+        url        TEXT NOT NULL,
+        types      TEXT NOT NULL,
+        secret     TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        cursor     INTEGER NOT NULL
+    );
+    CREATE TABLE webhook_deliveries (
+        webhook_id      TEXT NOT NULL REFERENCES webhooks(id),
+        event_id        INTEGER NOT NULL REFERENCES events(id),
+        status          TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_status     INTEGER,
+        last_error      TEXT,
+        delivered_at    TEXT,
+        PRIMARY KEY (webhook_id, event_id)
+    );
+    CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(status, webhook_id, event_id)
+    """,
 ]

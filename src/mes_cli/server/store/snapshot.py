@@ -33,7 +33,7 @@ from pathlib import Path
 
 from ...contract.errors import MesError
 from ...i18n import _
-from ..security import KEY_FILE, install_key, server_key
+from ..security import KEY_FILE, KEY_FINGERPRINT, install_key, key_fingerprint, server_key
 from ..settings import Settings
 from . import describe_database, open_store
 from .db import SCHEMA_VERSION, prepare_data_dir, read_schema_version
@@ -124,6 +124,7 @@ def import_snapshot(source: Path, settings: Settings) -> Summary:
                 raise MesError("VALIDATION_ERROR", _("{path} is inconsistent: some rows point at rows it does not "
                                                      "hold; nothing was imported.").format(path=source)) from None
             notes = _install_key(archive, names, settings)
+            store.set_meta(KEY_FINGERPRINT, key_fingerprint(server_key(settings.data_dir, settings.server_key)))
         finally:
             store.shutdown()
     return Summary(str(source), schema, counts, sum(1 for name in names if name.startswith("blobs/")), notes)
@@ -181,7 +182,9 @@ def _install_key(archive: zipfile.ZipFile, names: set[str], settings: Settings) 
 # -- export ------------------------------------------------------------------------------------
 
 def _write_table(conn, table: str, archive: zipfile.ZipFile) -> int:
-    cursor = conn.execute(f'SELECT * FROM "{table}" ORDER BY 1')
+    # The key's fingerprint belongs to the database, not to the data: the importing side records its own.
+    only_data = f" WHERE key <> '{KEY_FINGERPRINT}'" if table == "meta" else ""
+    cursor = conn.execute(f'SELECT * FROM "{table}"{only_data} ORDER BY 1')
     rows = cursor.fetchall()
     count = 0
     with archive.open(f"tables/{table}.jsonl", "w") as out:

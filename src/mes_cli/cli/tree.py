@@ -1,0 +1,91 @@
+"""The click command tree of ``mes``, built as far as a command line needs it.
+
+Typer turns every registered command into a click command by reading its signature (string
+annotations evaluated one by one): some 150 ms for the whole of ``mes``, paid by every run when
+the whole tree is built. A command line names one path (``mes docs list``), so the root is built
+with its top-level names only and each command or group is made the first time it is asked for
+(``--help`` asks for them all, to list them). The help texts of a part are translated when it is
+made (cli/localize.py), in the language of the run.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import typer
+import typer.main as typer_main
+
+
+class LazyCommands(dict):
+    """A group's commands by name, each one built by its builder on first access.
+
+    The names, in registration order, are known at once (for completion, usage errors and help);
+    a command object exists only once something looks it up.
+    """
+
+    def __init__(self, builders: dict[str, Callable[[], object]]) -> None:
+        super().__init__()
+        self._builders = dict(builders)
+
+    def built(self) -> list:
+        """The commands made so far (what translating a tree in place needs to visit)."""
+        return list(dict.values(self))
+
+    def __getitem__(self, name: str):
+        if not dict.__contains__(self, name):
+            dict.__setitem__(self, name, self._builders[name]())
+        return dict.__getitem__(self, name)
+
+    def __setitem__(self, name: str, command) -> None:  # click's add_command
+        self._builders[name] = lambda: command
+        dict.__setitem__(self, name, command)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._builders
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._builders)
+
+    def __len__(self) -> int:
+        return len(self._builders)
+
+    def get(self, name: str, default=None):
+        return self[name] if name in self._builders else default
+
+    def keys(self):
+        return self._builders.keys()
+
+    def values(self):
+        return [self[name] for name in self._builders]
+
+    def items(self):
+        return [(name, self[name]) for name in self._builders]
+
+
+def lazy_root(app: typer.Typer, finish: Callable[[object], None]) -> typer.core.TyperGroup:
+    """The root group of ``app`` with its commands and groups made on demand; ``finish`` is applied to
+    each part once made (the translation of its help)."""
+    import copy
+
+    options = {"pretty_exceptions_short": app.pretty_exceptions_short, "rich_markup_mode": app.rich_markup_mode}
+    bare = copy.copy(app)  # the root's callback and settings, none of its commands (the app is left as it is)
+    bare.registered_commands, bare.registered_groups = [], []
+    root = typer_main.get_group(bare)
+    builders: dict[str, Callable[[], object]] = {}
+    for info in app.registered_commands:
+        name = info.name or typer_main.get_command_name(info.callback.__name__)
+        builders[name] = _finished(lambda info=info: typer_main.get_command_from_info(info, **options), finish)
+    for info in app.registered_groups:
+        builders[info.name] = _finished(lambda info=info: typer_main.get_group_from_info(
+            info, suggest_commands=app.suggest_commands, **options), finish)
+    root.commands = LazyCommands(builders)
+    finish(root)
+    return root
+
+
+def _finished(build: Callable[[], object], finish: Callable[[object], None]) -> Callable[[], object]:
+    def make():
+        command = build()
+        finish(command)
+        return command
+    return make

@@ -1,0 +1,40 @@
+"""The command tree is made as far as a command line needs it (cli/tree.py), and is the same tree."""
+
+from __future__ import annotations
+
+import io
+
+import typer
+
+from mes_cli.cli.app import app, run
+from mes_cli.cli.env import Env
+from mes_cli.cli.tree import lazy_root
+
+
+def _params(command) -> list[tuple]:
+    return [(p.name, tuple(p.opts), p.help) for p in command.params]
+
+
+def test_only_the_named_path_is_made():
+    made = []
+    root = lazy_root(app, made.append)
+    assert made == [root] and root.commands.built() == []
+    assert {"whoami", "docs", "server", "profile"} <= set(root.commands)
+    docs = root.commands["docs"]
+    assert root.commands.built() == [docs] and made == [root, docs]
+
+
+def test_the_lazy_tree_is_the_eager_one():
+    eager, lazy = typer.main.get_command(app), lazy_root(app, lambda command: None)
+    assert list(lazy.commands) == list(eager.commands) and _params(lazy) == _params(eager)
+    for name, command in eager.commands.items():
+        made = lazy.commands[name]
+        assert (made.help, _params(made)) == (command.help, _params(command)), name
+        assert sorted(getattr(made, "commands", {})) == sorted(getattr(command, "commands", {})), name
+
+
+def test_a_command_made_late_speaks_the_language_of_the_run(capsys):
+    run(["--lang", "fr", "docs", "list", "--help"], Env(stdout=io.StringIO(), stderr=io.StringIO(), vars={},
+                                                         stdin_is_tty=False, stdout_is_tty=False))
+    page = capsys.readouterr().out  # click prints help pages itself
+    assert "Utilisation" in page and "Seulement les documents épinglés" in page and "Only pinned" not in page
