@@ -8,11 +8,13 @@ run round-robin (one of each per round) so that drift in machine load spreads
 over all of them alike. A benchmark reports; it does not assert: targets are
 printed with PASS/FAIL and the exit status is 0 unless the set-up fails.
 
-Measured:
-  baseline   python -c "import typer, httpx"  (the floor any typer+httpx CLI pays)
-  --help     mes --help
-  whoami     mes whoami on the embedded server, after a real activation and login
-  --version  mes --version
+Measured (targets: issue 17, as ratios of the baseline's median):
+  baseline          python -c "import typer, httpx"  (the floor any typer+httpx CLI pays)
+  --help            mes --help, and mes docs list --help                          ≤ 1.1×
+  whoami            mes whoami on the embedded server, after a real activation     ≤ 1.4×
+  docs list         mes docs list --limit 50 on the embedded server (60 documents) ≤ 1.5×
+  remote reads      mes whoami and mes docs list --limit 50 against `mes server run` ≤ 1.15×
+  --version         mes --version
 
 Bytecode: an installed `mes` runs from cached .pyc files. Where PYTHONDONTWRITEBYTECODE
 is set and the project is an editable install (as in a dev container), every run
@@ -50,6 +52,7 @@ class Case:
     name: str
     argv: list[str]
     target: float | None = None  # maximum ratio of its median to the baseline's median
+    env: dict[str, str] | None = None  # None: the embedded server's environment
     samples: list[float] = field(default_factory=list)  # seconds
 
 
@@ -69,8 +72,9 @@ def _mes(env: dict[str, str], *args: str, stdin: str = "") -> str:
     return proc.stdout
 
 
-def set_up(env: dict[str, str]) -> None:
-    """A fresh embedded server with one activated person who is logged in (as `mes demo` does it)."""
+def set_up(env: dict[str, str], documents: Path) -> None:
+    """A server with one activated person who is logged in (as `mes demo` does it) and has the documents
+    of the folder ``documents``."""
     persons = json.loads(_mes(env, "server", "seed", "--demo", "--format", "json"))
     p = next(p for p in persons if p.get("email") and p.get("card_serial"))
     letter = json.loads(_mes(env, "outbox", "--to", p["nir"], "--last", "--format", "json"))
@@ -82,6 +86,30 @@ def set_up(env: dict[str, str]) -> None:
     mail = json.loads(_mes(env, "outbox", "--to", p["email"], "--last", "--format", "json"))
     _mes(env, "login", "--code", mail["code"])
     _mes(env, "whoami", "--format", "json")  # the session works
+    _mes(env, "docs", "upload", str(documents), "--recursive", "--quiet")
+
+
+def write_documents(folder: Path, count: int = 60) -> Path:
+    """``count`` small distinct text documents (the listing reads metadata only: their size does not matter)."""
+    folder.mkdir(parents=True)
+    for number in range(count):
+        (folder / f"compte-rendu-{number:03}.txt").write_text(f"Compte rendu {number}\n", encoding="utf-8")
+    return folder
+
+
+def start_server(env: dict[str, str], data: Path) -> tuple[subprocess.Popen, str]:
+    """`mes server run --dev` on a free port; its URL once it listens."""
+    server = subprocess.Popen([MES, "server", "run", "--dev", "--port", "0", "--data-dir", str(data)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = server.stderr.readline()
+        if "listening on " in line:
+            return server, line.split("listening on ", 1)[1].split()[0]
+        if not line and server.poll() is not None:
+            break
+    server.kill()
+    sys.exit("set-up failed: mes server run did not start")
 
 
 def time_once(case: Case, env: dict[str, str]) -> float:
@@ -116,22 +144,35 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"no `mes` next to {PYTHON}: install the project in this environment first")
 
     home = Path(tempfile.mkdtemp(prefix="mes-bench-"))
+    server = None
     try:
         env = _env(home, args.as_is)
-        set_up(env)
+        documents = write_documents(home / "documents")
+        set_up(env, documents)
+        server, url = start_server(env, home / "server-data")
+        remote = {**env, "MES_HOME": str(home / "remote"), "MES_API_URL": url,
+                  "MES_ADMIN_TOKEN": (home / "server-data" / "admin-token").read_text().strip()}
+        set_up(remote, documents)
         cases = [
             Case("baseline", [PYTHON, "-c", "import typer, httpx"]),
-            Case("mes --help", [MES, "--help"], target=1.3),
-            Case("mes whoami (embedded)", [MES, "whoami"], target=1.6),
+            Case("mes --help", [MES, "--help"], target=1.1),
+            Case("mes docs list --help", [MES, "docs", "list", "--help"], target=1.1),
+            Case("mes whoami (embedded)", [MES, "whoami"], target=1.4),
+            Case("mes docs list (embedded)", [MES, "docs", "list", "--limit", "50"], target=1.5),
+            Case("mes whoami (remote)", [MES, "whoami"], target=1.15, env=remote),
+            Case("mes docs list (remote)", [MES, "docs", "list", "--limit", "50"], target=1.15, env=remote),
             Case("mes --version", [MES, "--version"]),
         ]
         for _ in range(args.warmup):
             for case in cases:
-                time_once(case, env)
+                time_once(case, case.env or env)
         for _ in range(args.runs):
             for case in cases:
-                case.samples.append(time_once(case, env))
+                case.samples.append(time_once(case, case.env or env))
     finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
         if args.keep_home:
             print(f"MES_HOME kept: {home / 'mes'}", file=sys.stderr)
         else:
@@ -151,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             "samples_ms": [round(s * 1000, 1) for s in case.samples],
         })
 
-    header = f"{'command':<24}{'median ms':>10}{'p90 ms':>9}{'× base':>8}  target"
+    header = f"{'command':<28}{'median ms':>10}{'p90 ms':>9}{'× base':>8}  target"
     bytecode = "as-is environment" if args.as_is else "cached .pyc (PYTHONPYCACHEPREFIX)"
     print(f"{args.runs} runs after {args.warmup} warm-ups · Python {platform.python_version()} · "
           f"{os.cpu_count()} CPU(s) · {platform.platform(terse=True)} · bytecode: {bytecode}")
@@ -159,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(header) + "-" * 8)
     for r in rows:
         target = "" if r["target"] is None else f"≤ {r['target']}×  {r['verdict']}"
-        print(f"{r['command']:<24}{r['median_ms']:>10.1f}{r['p90_ms']:>9.1f}{r['ratio']:>7.2f}×  {target}")
+        print(f"{r['command']:<28}{r['median_ms']:>10.1f}{r['p90_ms']:>9.1f}{r['ratio']:>7.2f}×  {target}")
 
     if args.json:
         report = {

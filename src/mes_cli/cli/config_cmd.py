@@ -163,7 +163,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     if active in profiles or active == DEFAULT_PROFILE:
         app.emit(rows, fmt, columns)  # as every command prints, in the active profile's format too
     else:  # a profile not created yet has no format, and resolving it as the active one would fail
-        render(rows, resolve_format(fmt, app.env), app.env.stdout, columns)
+        render(rows, resolve_format(fmt or app.format, app.env), app.env.stdout, columns)
 
 
 def register(root: typer.Typer) -> None:
