@@ -9,6 +9,7 @@ from ...contract.errors import MesError
 from ...i18n import _
 from ..clock import UTC, from_iso, utcnow
 from ..context import CLOCK_OFFSET_KEY, ServerContext
+from ..services import events
 
 
 def read_outbox(ctx: ServerContext, call) -> m.OutboxPage:
@@ -86,40 +87,28 @@ def read_journal(ctx: ServerContext, call) -> m.JournalPage:
 # -- events and webhooks (services/events.py) --------------------------------------------------------
 
 def read_events(ctx: ServerContext, call) -> m.EventPage:
-    from ..services import events
-
     query = call.query
     return events.read(ctx, after=_whole(query.get("after") or "0", "after"), type_=query.get("type"),
                        limit=query.get("limit") or 100, wait=query.get("wait") or 0)
 
 
 def trigger_event(ctx: ServerContext, call) -> m.Event:
-    from ..services import events
-
     return events.trigger(ctx, call.body)
 
 
 def add_webhook(ctx: ServerContext, call) -> m.Webhook:
-    from ..services import events
-
     return events.add_webhook(ctx, call.body)
 
 
 def list_webhooks(ctx: ServerContext, call) -> m.WebhookList:
-    from ..services import events
-
     return events.list_webhooks(ctx)
 
 
 def remove_webhook(ctx: ServerContext, call) -> None:
-    from ..services import events
-
     events.remove_webhook(ctx, call.params["webhook_id"])
 
 
 def list_deliveries(ctx: ServerContext, call) -> m.DeliveryList:
-    from ..services import events
-
     return events.deliveries(ctx, call.query.get("webhook"), call.query.get("limit") or 100)
 
 
