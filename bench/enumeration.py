@@ -2,7 +2,7 @@
 
 Run:  python bench/enumeration.py [--requests 200] [--pool 25] [--boot 2000] [--json FILE] [--unpadded]
 
-The reference server runs in-process (its Falcon WSGI app behind httpx.WSGITransport, as in
+The reference server runs in-process (its WSGI app behind httpx.WSGITransport, as in
 tests/support/api.py), in development mode on a temporary data directory, so that the
 network adds no noise. For each endpoint, --requests calls about a person who exists and
 --requests about one who does not, interleaved (random order within each pair), are sent:

@@ -39,7 +39,7 @@ with open(out, "w") as fh:
 """
 
 # The server side of the project and its heavy dependencies (package name: every submodule counts).
-SERVER_SIDE = ("mes_cli.server", "falcon", "argon2", "_argon2_cffi_bindings", "sqlite3", "_sqlite3", "waitress")
+SERVER_SIDE = ("mes_cli.server", "argon2", "_argon2_cffi_bindings", "sqlite3", "_sqlite3", "waitress")
 # Presentation libraries, imported only by the code that draws a table or a progress bar.
 PRESENTATION = ("rich", "tabulate")
 
@@ -106,4 +106,4 @@ def test_the_probe_sees_the_server_when_it_is_used(tmp_path):
     """A control: an embedded-mode command does load the server, so the checks above can fail."""
     code, modules = _imported(tmp_path, ["--api-url", "local", "server", "seed", "--demo"])
     assert code == 0
-    assert {"mes_cli.server", "falcon", "sqlite3"} <= modules
+    assert {"mes_cli.server", "sqlite3"} <= modules

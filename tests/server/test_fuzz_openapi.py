@@ -1,7 +1,7 @@
 """Fuzzing the reference server against its own OpenAPI document, in-process, with schemathesis.
 
 Every operation of ``build_openapi()`` gets a bounded number of generated requests
-(valid and invalid, derandomized, so a run is repeatable) sent to the Falcon WSGI app
+(valid and invalid, derandomized, so a run is repeatable) sent to the server's WSGI app
 itself. Each response goes through schemathesis' checks: no 5xx, a status the
 document declares, a body matching the declared schema, invalid input refused with
 a 4xx, declared authentication actually enforced. A person is seeded, activated and

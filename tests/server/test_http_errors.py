@@ -1,6 +1,6 @@
 """One error shape everywhere: {"error": {"code", "message", "details", "request_id"}}.
 
-Falcon's own refusals (unknown path, wrong method), body decoding (malformed JSON,
+The routing's own refusals (unknown path, wrong method), body decoding (malformed JSON,
 validation, size) and query parsing all leave through the same shape, with a code
 from the catalogue, the status the catalogue gives it, and the request id echoed in
 ``X-Request-Id``. A property test posts arbitrary JSON to every POST operation and

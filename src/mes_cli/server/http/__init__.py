@@ -1,1 +1,1 @@
-"""The HTTP face of the server: a route table, a Falcon app built from it, and its OpenAPI document."""
+"""The HTTP face of the server: a route table, the WSGI app built from it, and its OpenAPI document."""

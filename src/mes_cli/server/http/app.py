@@ -1,9 +1,13 @@
-"""The Falcon WSGI application, built from the route table.
+"""The server's WSGI application, built from the route table.
 
 Resources are generic: each decodes the body into the operation's msgspec type
 (a precise error path on failure), checks access, calls the service and encodes
-its answer. Every error, including Falcon's own (unknown route, wrong method)
+its answer. Every error, including the routing's own (unknown path, wrong method)
 and unexpected exceptions, leaves as the one JSON error shape with a request id.
+
+No web framework: routing and the request/response shapes are small (router.py,
+exchange.py), and the embedded server, which every local command starts in its
+own process, does not pay a framework's import.
 """
 
 from __future__ import annotations
@@ -15,26 +19,24 @@ import sqlite3
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Iterable
 
-import falcon
 import msgspec
 
 from ... import __version__, i18n
 from ...contract import models as m, validation
-from ...contract.errors import CATALOGUE, MesError
+from ...contract.errors import MesError
 from ...i18n import _
 from ..context import ServerContext
 from ..services import auth, profiles
 from ..services.documents import FileResult
 from ..settings import Settings
+from .exchange import MEDIA_JSON, Request, Response, from_environ, to_wsgi
 from .openapi import build_openapi
+from .router import Router
 from .routes import OPERATIONS, Operation
 
 log = logging.getLogger("mes.server")
-
-_FALCON_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE", 400: "MALFORMED_REQUEST"}
-
 
 @dataclass
 class Call:
@@ -56,54 +58,21 @@ def _error_body(code: str, message: str, details: dict, request_id: str) -> byte
     return msgspec.json.encode(m.ErrorResponse(error=m.ErrorBody(code, message, details, request_id)))
 
 
-def _bearer(req: falcon.Request) -> str | None:
+def _bearer(req: Request) -> str | None:
     header = req.get_header("Authorization") or ""
     scheme, _space, value = header.partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-class RequestId:
-    """Gives every request an id, echoed in ``X-Request-Id`` and in every error body."""
-
-    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        req.context.request_id = secrets.token_hex(8)
-
-    def process_response(self, req, resp, resource, req_succeeded) -> None:
-        resp.set_header("X-Request-Id", req.context.request_id)
-        resp.set_header("Cache-Control", "no-store")
-
-
-class Language:
-    """Answers in the language the request prefers (``Accept-Language``: English or French).
-
-    Messages are built where errors are raised, deep in the services, so the language is
-    a context variable set for the time of the request rather than a parameter.
-    """
-
-    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        language = i18n.from_accept_language(req.get_header("Accept-Language"))
-        req.context.language_token = i18n.use(language)
-        resp.set_header("Content-Language", language)
-        resp.append_header("Vary", "Accept-Language")
-
-    def process_response(self, req, resp, resource, req_succeeded) -> None:
-        token = getattr(req.context, "language_token", None)
-        if token is not None:
-            i18n.restore(token)
-            req.context.language_token = None
-
-
 class OperationsResource:
-    """All operations sharing one path; dispatches on the HTTP method."""
+    """One operation: access, input, the handler's call and its answer."""
 
-    def __init__(self, ctx: ServerContext, operations: dict[str, Operation]) -> None:
+    def __init__(self, ctx: ServerContext, operation: Operation) -> None:
         self._ctx = ctx
-        self._operations = operations
-        for method in operations:  # only these: Falcon answers 405 (with Allow) and OPTIONS for the rest
-            setattr(self, f"on_{method.lower()}", self._dispatch)
+        self._operation = operation
 
-    def _dispatch(self, req: falcon.Request, resp: falcon.Response, **params: str) -> None:
-        operation = self._operations[req.method]
+    def __call__(self, req: Request, resp: Response, params: dict[str, str]) -> None:
+        operation = self._operation
         req.context.operation_id = operation.operation_id
         if self._ctx.devtools is not None and _injected_fault(self._ctx.devtools, req, resp, operation):
             return None
@@ -117,7 +86,7 @@ class OperationsResource:
             if remaining > 0:
                 time.sleep(remaining)
 
-    def _serve(self, req: falcon.Request, resp: falcon.Response, operation: Operation, params: dict) -> None:
+    def _serve(self, req: Request, resp: Response, operation: Operation, params: dict) -> None:
         call = Call(params=params)
         self._check_access(req, operation, call)
         if call.session is not None and "profile_id" in params:  # the one place a profile access is decided,
@@ -126,7 +95,7 @@ class OperationsResource:
                 return self._handle(req, resp, operation, call)
         return self._handle(req, resp, operation, call)
 
-    def _handle(self, req: falcon.Request, resp: falcon.Response, operation: Operation, call: Call) -> None:
+    def _handle(self, req: Request, resp: Response, operation: Operation, call: Call) -> None:
         call.query = self._query(req, operation)
         if operation.raw_body:
             call.request = req
@@ -141,14 +110,14 @@ class OperationsResource:
             resp.data = msgspec.json.encode(result)
 
     @staticmethod
-    def _send_file(resp: falcon.Response, result: FileResult) -> None:
+    def _send_file(resp: Response, result: FileResult) -> None:
         resp.content_type = result.media_type
         resp.content_length = result.size
         resp.set_header("X-Content-SHA256", result.sha256)
         resp.downloadable_as = result.filename
         resp.stream = result.body
 
-    def _check_access(self, req: falcon.Request, operation: Operation, call: Call) -> None:
+    def _check_access(self, req: Request, operation: Operation, call: Call) -> None:
         settings = self._ctx.settings
         if operation.access == "session":
             call.session = auth.authenticate(self._ctx, _bearer(req))
@@ -163,7 +132,7 @@ class OperationsResource:
             elif not settings.dev:
                 raise MesError("ADMIN_REQUIRED", _("This server has no admin token; restart it with --admin-token."))
 
-    def _query(self, req: falcon.Request, operation: Operation) -> dict[str, Any]:
+    def _query(self, req: Request, operation: Operation) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for name, kind, _doc in operation.query:
             raw = req.get_param(name)
@@ -186,7 +155,7 @@ class OperationsResource:
                 values[name] = raw
         return values
 
-    def _decode(self, req: falcon.Request, kind: type) -> Any:
+    def _decode(self, req: Request, kind: type) -> Any:
         limit = self._ctx.settings.max_body_bytes
         if req.content_length is not None and req.content_length > limit:
             raise MesError("PAYLOAD_TOO_LARGE", _("The request body is larger than {limit} bytes.").format(limit=limit))
@@ -203,7 +172,7 @@ class OperationsResource:
             raise MesError("MALFORMED_REQUEST", _("The request body is not valid JSON.")) from None
 
 
-def _injected_fault(tools, req: falcon.Request, resp: falcon.Response, operation: Operation) -> bool:
+def _injected_fault(tools, req: Request, resp: Response, operation: Operation) -> bool:
     """Applies the fault rule drawn for this request, if any: its latency, then its error answer (True:
     answered). Marked in ``X-Mes-Fault`` and in the journal, so that nobody takes it for a real failure."""
     fault = tools.faults.decide(operation.operation_id, req.path)
@@ -218,122 +187,146 @@ def _injected_fault(tools, req: falcon.Request, resp: falcon.Response, operation
     resp.status = fault.status
     if fault.status in (429, 503):
         resp.set_header("Retry-After", "1")
-    resp.content_type = falcon.MEDIA_JSON
+    resp.content_type = MEDIA_JSON
     resp.data = _error_body("INJECTED_FAULT", _("Fault injected by rule {rule} of this development server "
                                                 "(mes server faults list).").format(rule=fault.id),
                             {"rule": fault.id}, req.context.request_id)
     return True
 
 
-class RequestJournal:
-    """Records every request of a development server in its journal (server/devtools.py), bodies redacted."""
+def _record(ctx: ServerContext, req: Request, resp: Response) -> None:
+    """Records a request of a development server in its journal (server/devtools.py), bodies redacted."""
+    from ...contract.redaction import describe_content
 
-    def __init__(self, ctx: ServerContext) -> None:
-        self._ctx = ctx
-
-    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        req.context.started = time.monotonic()
-
-    def process_response(self, req, resp, resource, req_succeeded) -> None:
-        from ...contract.redaction import describe_content
-
-        operation = getattr(req.context, "operation_id", None)
-        if operation == "readJournal":  # reading the journal is not news in it (`--follow` would feed itself)
-            return
-        raw = getattr(req.context, "raw_body", None)
-        if raw:
-            request_body = describe_content(req.content_type or "", raw)
-        else:
-            request_body = f"<{req.content_length} bytes>" if req.content_length else None
-        data = resp.data if isinstance(resp.data, bytes) else None
-        response_body = describe_content(resp.content_type or "", data) if data else (
-            "<streamed>" if resp.stream is not None else None)
-        self._ctx.devtools.journal.record(
-            method=req.method, path=req.path, operation=operation, status=resp.status_code,
-            duration_ms=(time.monotonic() - getattr(req.context, "started", time.monotonic())) * 1000,
-            request_id=getattr(req.context, "request_id", "-"), fault=getattr(req.context, "fault", None),
-            request_body=request_body, response_body=response_body)
+    operation = getattr(req.context, "operation_id", None)
+    if operation == "readJournal":  # reading the journal is not news in it (`--follow` would feed itself)
+        return
+    raw = getattr(req.context, "raw_body", None)
+    if raw:
+        request_body = describe_content(req.content_type or "", raw)
+    else:
+        request_body = f"<{req.content_length} bytes>" if req.content_length else None
+    data = resp.data if isinstance(resp.data, bytes) else None
+    response_body = describe_content(resp.content_type or "", data) if data else (
+        "<streamed>" if resp.stream is not None else None)
+    ctx.devtools.journal.record(
+        method=req.method, path=req.path, operation=operation, status=resp.status_code,
+        duration_ms=(time.monotonic() - req.context.started) * 1000, request_id=req.context.request_id,
+        fault=getattr(req.context, "fault", None), request_body=request_body, response_body=response_body)
 
 
 class HealthResource:
     def __init__(self, ctx: ServerContext) -> None:
         self._ctx = ctx
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+    def __call__(self, req: Request, resp: Response, params: dict[str, str]) -> None:
         self._ctx.store.one("SELECT 1")
         resp.data = msgspec.json.encode(m.Health(status="ok", version=__version__, time=self._ctx.clock.now(),
                                                  dev=self._ctx.settings.dev))
-        resp.content_type = falcon.MEDIA_JSON
+        resp.content_type = MEDIA_JSON
 
 
 class OpenApiResource:
     def __init__(self) -> None:
         self._document: bytes | None = None
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+    def __call__(self, req: Request, resp: Response, params: dict[str, str]) -> None:
         if self._document is None:
             self._document = msgspec.json.encode(build_openapi())
         resp.data = self._document
-        resp.content_type = falcon.MEDIA_JSON
+        resp.content_type = MEDIA_JSON
 
 
-def _handle_mes_error(req, resp, exc: MesError, params) -> None:
+
+Handler = Callable[[Request, Response, dict], None]
+
+
+class App:
+    """The WSGI application: every request gets an id, its language, its route's handler, and any error
+    as the one error shape. ``handle`` is the whole of it, whichever way the request came."""
+
+    def __init__(self, ctx: ServerContext) -> None:
+        self.ctx = ctx
+        self._router: Router[Handler] = Router()
+        for operation in OPERATIONS:
+            self._router.add(operation.path, operation.method, OperationsResource(ctx, operation))
+        self._router.add("/health", "GET", HealthResource(ctx))
+        self._router.add("/openapi.json", "GET", OpenApiResource())
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        req = from_environ(environ)
+        return to_wsgi(self.handle(req), req.method, environ, start_response)
+
+    def handle(self, req: Request) -> Response:
+        resp = Response()
+        req.context.started = time.monotonic()
+        req.context.request_id = secrets.token_hex(8)
+        # Messages are built where errors are raised, deep in the services: the language is a context
+        # variable for the time of the request rather than a parameter.
+        language = i18n.from_accept_language(req.get_header("Accept-Language"))
+        token = i18n.use(language)
+        try:
+            resp.set_header("Content-Language", language)
+            resp.append_header("Vary", "Accept-Language")
+            try:
+                self._route(req, resp)
+            except MesError as exc:
+                _answer_refusal(req, resp, exc)
+            except Exception as exc:  # noqa: BLE001 - every failure leaves as the one error shape
+                _answer_failure(req, resp, exc)
+        finally:
+            i18n.restore(token)
+        resp.set_header("X-Request-Id", req.context.request_id)
+        resp.set_header("Cache-Control", "no-store")
+        if self.ctx.devtools is not None:
+            _record(self.ctx, req, resp)
+        return resp
+
+    def _route(self, req: Request, resp: Response) -> None:
+        if req.malformed:
+            raise MesError("MALFORMED_REQUEST", _("The request's {header} header is not valid.")
+                           .format(header=req.malformed))
+        found = self._router.find(req.path)
+        if found is None:
+            raise MesError("NOT_FOUND", _("There is no endpoint {path}; see /openapi.json for the list.")
+                           .format(path=req.path))
+        handlers, params = found
+        handler = handlers.get(req.method)
+        if handler is not None:
+            return handler(req, resp, params)
+        allowed = ", ".join([*handlers, "OPTIONS"])
+        resp.set_header("Allow", allowed)
+        if req.method == "OPTIONS":
+            return None
+        raise MesError("METHOD_NOT_ALLOWED", _("{method} is not allowed on {path}; allowed: {allowed}.").format(
+            method=req.method, path=req.path, allowed=allowed))
+
+
+def _answer_refusal(req: Request, resp: Response, exc: MesError) -> None:
     resp.status = exc.status
-    resp.content_type = falcon.MEDIA_JSON
+    resp.content_type = MEDIA_JSON
+    resp.stream = None
     retry = exc.details.get("retry_after_seconds")
     if retry:
         resp.set_header("Retry-After", str(retry))
     resp.data = _error_body(exc.code, exc.message, exc.details, req.context.request_id)
 
 
-def _handle_http_error(req, resp, exc: falcon.HTTPError, params) -> None:
-    status = exc.status_code
-    code = _FALCON_CODES.get(status, "MALFORMED_REQUEST" if status < 500 else "INTERNAL_ERROR")
-    resp.status = CATALOGUE[code].status if code in _FALCON_CODES.values() else status
-    for name, value in (exc.headers or {}).items():  # e.g. Allow on a 405
-        resp.set_header(name, value)
-    resp.content_type = falcon.MEDIA_JSON
-    message = exc.title or _("Request refused")
-    if status == 404:
-        message = _("There is no endpoint {path}; see /openapi.json for the list.").format(path=req.path)
-    elif status == 405:
-        message = _("{method} is not allowed on {path}; allowed: {allowed}.").format(
-            method=req.method, path=req.path, allowed=exc.headers.get("Allow", ""))
-    resp.data = _error_body(code, message, {}, getattr(req.context, "request_id", "-"))
-
-
-def _handle_unexpected(req, resp, exc: Exception, params) -> None:
-    if isinstance(exc, falcon.HTTPError):
-        return _handle_http_error(req, resp, exc, params)
+def _answer_failure(req: Request, resp: Response, exc: Exception) -> None:
     if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):  # SQLITE_FULL: the transaction rolled back
-        return _handle_mes_error(req, resp, MesError("STORAGE_FULL", _("The server's disk is full: nothing was "
-                                                                       "changed. Try again later.")), params)
-    request_id = getattr(req.context, "request_id", "-")
+        return _answer_refusal(req, resp, MesError("STORAGE_FULL", _("The server's disk is full: nothing was "
+                                                                     "changed. Try again later.")))
+    request_id = req.context.request_id
     # The type and the request id only: the message could carry health data or a secret.
     log.error("request %s failed: %s at %s", request_id, type(exc).__name__, req.path)
     print(f"mes server: request {request_id} failed with {type(exc).__name__}", file=sys.stderr)
     resp.status = 500
-    resp.content_type = falcon.MEDIA_JSON
+    resp.content_type = MEDIA_JSON
+    resp.stream = None
     resp.data = _error_body("INTERNAL_ERROR", _("An unexpected error occurred on the server; nothing was changed. "
                                                 "Report request id {request_id} if it persists.")
                             .format(request_id=request_id), {}, request_id)
 
 
-def create_app(settings: Settings, ctx: ServerContext | None = None) -> falcon.App:
-    ctx = ctx or ServerContext.build(settings)
-    middleware = [RequestId(), Language()]
-    if ctx.devtools is not None:
-        middleware.insert(0, RequestJournal(ctx))
-    app = falcon.App(middleware=middleware)
-    app.req_options.strip_url_path_trailing_slash = True
-    by_path: dict[str, dict[str, Operation]] = {}
-    for operation in OPERATIONS:
-        by_path.setdefault(operation.path, {})[operation.method] = operation
-    for path, operations in by_path.items():
-        app.add_route(path, OperationsResource(ctx, operations))
-    app.add_route("/health", HealthResource(ctx))
-    app.add_route("/openapi.json", OpenApiResource())
-    app.add_error_handler(Exception, _handle_unexpected)
-    app.add_error_handler(falcon.HTTPError, _handle_http_error)
-    app.add_error_handler(MesError, _handle_mes_error)
-    return app
+def create_app(settings: Settings, ctx: ServerContext | None = None) -> App:
+    return App(ctx or ServerContext.build(settings))

@@ -1,4 +1,4 @@
-"""Every endpoint, declared once: the Falcon app and the OpenAPI document are both built from this table."""
+"""Every endpoint, declared once: the WSGI app and the OpenAPI document are both built from this table."""
 
 from __future__ import annotations
 
