@@ -107,3 +107,26 @@ def test_the_probe_sees_the_server_when_it_is_used(tmp_path):
     code, modules = _imported(tmp_path, ["--api-url", "local", "server", "seed", "--demo"])
     assert code == 0
     assert {"mes_cli.server", "sqlite3"} <= modules
+
+
+# Command modules other than the one a command line names (cli/app.py TOP_LEVEL): never imported.
+OTHER_COMMANDS = ("mes_cli.cli.docs", "mes_cli.cli.server", "mes_cli.cli.smoke", "mes_cli.cli.demo",
+                  "mes_cli.cli.vaccins", "mes_cli.cli.messages", "mes_cli.cli.portability", "mes_cli.cli.profile")
+# The server's heavy domains, imported by the operations that use them only (server/http/operation.py
+# Service): the vaccination calendar, the CDA and XDM parsers and lxml under them.
+HEAVY_DOMAINS = ("mes_cli.domain.vaccination", "mes_cli.domain.cda", "mes_cli.domain.xdm", "lxml",
+                 "mes_cli.server.services.health_documents", "mes_cli.server.services.vaccinations")
+
+
+def test_a_command_imports_only_its_own_command_module(tmp_path):
+    code, modules = _imported(tmp_path, ["--api-url", "http://127.0.0.1:9", "whoami"], {"MES_TOKEN": "x"})
+    assert code == 3 and "mes_cli.cli.account" in modules
+    found = _forbidden_found(modules, OTHER_COMMANDS)
+    assert not found, _message("`mes whoami`", found)
+
+
+def test_an_embedded_command_imports_only_the_services_it_calls(tmp_path):
+    code, modules = _imported(tmp_path, ["--api-url", "local", "outbox"])
+    assert code == 0 and "mes_cli.server.http.app" in modules and "mes_cli.server.services.auth" in modules
+    found = _forbidden_found(modules, HEAVY_DOMAINS + OTHER_COMMANDS[:1])
+    assert not found, _message("`mes --api-url local outbox`", found)

@@ -12,7 +12,7 @@ import pytest
 import typer
 
 from mes_cli.cli.app import app
-from mes_cli.cli.completion import COMPLETE_VAR, SCRIPT_FILES, script
+from mes_cli.cli.completion import COMPLETE_VAR, SCRIPT_FILES, prepare_answers, script
 from support import files
 from support.flows import active_person
 
@@ -23,6 +23,8 @@ def _complete(shell: str, line: str, monkeypatch) -> list[str]:
     """What the shell would receive for `line` (the cursor at its end), answered in-process."""
     from typer._click.shell_completion import get_completion_class
 
+    monkeypatch.setenv(COMPLETE_VAR, f"complete_{shell}")
+    prepare_answers()  # as `mes` does when a shell asks
     if shell == "bash":
         words = line.split()
         monkeypatch.setenv("COMP_WORDS", line)

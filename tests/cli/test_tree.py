@@ -6,7 +6,7 @@ import io
 
 import typer
 
-from mes_cli.cli.app import app, run
+from mes_cli.cli.app import TOP_LEVEL, app, root_app, run
 from mes_cli.cli.env import Env
 from mes_cli.cli.tree import lazy_root
 
@@ -17,7 +17,7 @@ def _params(command) -> list[tuple]:
 
 def test_only_the_named_path_is_made():
     made = []
-    root = lazy_root(app, made.append)
+    root = lazy_root(root_app, TOP_LEVEL, made.append)
     assert made == [root] and root.commands.built() == []
     assert {"whoami", "docs", "server", "profile"} <= set(root.commands)
     docs = root.commands["docs"]
@@ -25,12 +25,18 @@ def test_only_the_named_path_is_made():
 
 
 def test_the_lazy_tree_is_the_eager_one():
-    eager, lazy = typer.main.get_command(app), lazy_root(app, lambda command: None)
+    eager, lazy = typer.main.get_command(app), lazy_root(root_app, TOP_LEVEL, lambda command: None)
     assert list(lazy.commands) == list(eager.commands) and _params(lazy) == _params(eager)
     for name, command in eager.commands.items():
         made = lazy.commands[name]
         assert (made.help, _params(made)) == (command.help, _params(command)), name
         assert sorted(getattr(made, "commands", {})) == sorted(getattr(command, "commands", {})), name
+
+
+def test_the_table_of_top_level_names_is_what_the_modules_register():
+    registered = [info.name or typer.main.get_command_name(info.callback.__name__)
+                  for info in app.registered_commands] + [info.name for info in app.registered_groups]
+    assert [name for name, _module in TOP_LEVEL] == registered
 
 
 def test_a_command_made_late_speaks_the_language_of_the_run(capsys):

@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import __version__, i18n
-from .completion import complete_child
+from .completion import complete_child, prepare_answers
 from .env import Env
 
 EPILOG = (
@@ -27,7 +27,7 @@ EPILOG = (
     "The options above may also follow the command (mes docs list --for Hugo --columns id,title)."
 )
 
-app = typer.Typer(
+root_app = typer.Typer(
     name="mes",
     help="Mon espace santé from the shell: your account, health records and messages. "
     "Talks to an embedded reference server by default (--api-url local), or to a remote one.",
@@ -55,7 +55,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@root_app.callback()
 def root(
     ctx: typer.Context,
     api_url: Annotated[Optional[str], typer.Option("--api-url", metavar="URL|local",
@@ -93,29 +93,50 @@ def root(
     ctx.call_on_close(ctx.obj.close)
 
 
-def _register() -> None:
-    from . import (account, api_cmd, auth, children, completion, config_cmd, demo, docs, examples, messages,
-                   portability, profile, server, settings, smoke, vaccins)
-
-    account.register(app)
-    docs.register(app)
-    settings.register(app)
-    profile.register(app)
-    vaccins.register(app)
-    children.register(app)
-    messages.register(app)
-    portability.register(app)
-    server.register(app)
-    demo.register(app)
-    smoke.register(app)
-    auth.register(app)
-    config_cmd.register(app)
-    api_cmd.register(app)
-    completion.register(app)
-    examples.register(app)  # last: every command is registered by now
+# Where each top-level name comes from, in the order help lists them (typer lists commands, then
+# groups): `run()` imports only the module of the name a command line gives. The test
+# tests/cli/test_tree.py keeps this table equal to what the modules register.
+TOP_LEVEL: tuple[tuple[str, str], ...] = (
+    ("activate", "account"), ("new-code", "account"), ("oppose", "account"), ("login", "account"),
+    ("logout", "account"), ("whoami", "account"), ("recover-id", "account"), ("reset-password", "account"),
+    ("history", "messages"), ("export", "portability"), ("import", "portability"), ("outbox", "server"),
+    ("demo", "demo"), ("smoke", "smoke"), ("api", "api_cmd"), ("completion", "completion"),
+    ("account", "account"), ("docs", "docs"), ("settings", "settings"), ("profile", "profile"),
+    ("vaccins", "vaccins"), ("children", "children"), ("messages", "messages"), ("pros", "messages"),
+    ("server", "server"), ("auth", "auth"), ("config", "config_cmd"),
+)
+REGISTRATION_ORDER = ("account", "docs", "settings", "profile", "vaccins", "children", "messages", "portability",
+                      "server", "demo", "smoke", "auth", "config_cmd", "api_cmd", "completion")
 
 
-_register()
+def register_module(target: typer.Typer, module_name: str) -> None:
+    """Registers the commands of ``mes_cli.cli.<module_name>`` on ``target``, with their examples."""
+    import importlib
+
+    from . import examples
+
+    importlib.import_module(f"{__package__}.{module_name}").register(target)
+    examples.register(target)  # on what is registered so far; commands with an epilog keep theirs
+
+
+_full_app: typer.Typer | None = None
+
+
+def __getattr__(name: str):
+    """``app``: the root with every command registered (for the reference, the catalogue, completion
+    and tests that walk the whole tree); a run of ``mes`` itself never registers them all."""
+    global _full_app
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if _full_app is None:
+        import copy
+
+        full = copy.copy(root_app)
+        full.registered_commands, full.registered_groups = [], []
+        for module_name in REGISTRATION_ORDER:
+            register_module(full, module_name)
+        _full_app = full
+    return _full_app
 
 
 def run(args: list[str] | None = None, env: Env | None = None) -> int:
@@ -150,7 +171,8 @@ def _run(args: list[str] | None, env: Env, *, debug: bool) -> int:
     from .placement import hoist_global_options
     from .tree import lazy_root
 
-    command = lazy_root(app, localize)
+    command = lazy_root(root_app, TOP_LEVEL, localize)
+    prepare_answers()
     try:
         args = hoist_global_options(command, list(sys.argv[1:] if args is None else args))
         code = command.main(args=args, prog_name="mes", standalone_mode=False, obj=env)

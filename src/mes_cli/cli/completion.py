@@ -52,10 +52,18 @@ def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh or fish", 
 
 
 def register(root: typer.Typer) -> None:
-    from typer._completion_classes import completion_init
-
-    completion_init()  # typer's bash/zsh/fish answer formats (what its scripts expect)
     root.command("completion")(completion)
+
+
+def prepare_answers() -> None:
+    """Installs typer's bash/zsh/fish answer formats (what its scripts expect) when a shell asks for
+    completions (``COMPLETE_VAR`` set): click answers it from ``Command.main``."""
+    import os
+
+    if os.environ.get(COMPLETE_VAR):
+        from typer._completion_classes import completion_init
+
+        completion_init()
 
 
 # -- value completers (used as `autocompletion=` by the options) ---------------------------------------

@@ -2,15 +2,16 @@
 
 Typer turns every registered command into a click command by reading its signature (string
 annotations evaluated one by one): some 150 ms for the whole of ``mes``, paid by every run when
-the whole tree is built. A command line names one path (``mes docs list``), so the root is built
-with its top-level names only and each command or group is made the first time it is asked for
-(``--help`` asks for them all, to list them). The help texts of a part are translated when it is
-made (cli/localize.py), in the language of the run.
+the whole tree is built, and importing every command's module costs ~25 ms more. A command line
+names one path (``mes docs list``), so the root is built with its top-level names only (a table,
+cli/app.py ``TOP_LEVEL``) and each command or group is imported and made the first time it is
+asked for (``--help`` asks for them all, to list them). The help texts of a part are translated
+when it is made (cli/localize.py), in the language of the run.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import typer
 import typer.main as typer_main
@@ -62,25 +63,40 @@ class LazyCommands(dict):
         return [(name, self[name]) for name in self._builders]
 
 
-def lazy_root(app: typer.Typer, finish: Callable[[object], None]) -> typer.core.TyperGroup:
-    """The root group of ``app`` with its commands and groups made on demand; ``finish`` is applied to
-    each part once made (the translation of its help)."""
+def lazy_root(root: typer.Typer, top_level: Sequence[tuple[str, str]],
+              finish: Callable[[object], None]) -> typer.core.TyperGroup:
+    """The root group of ``root`` (its callback and settings) with the top-level names ``top_level``
+    gives, each one's module imported and its command or group made on demand; ``finish`` is applied
+    to each part once made (the translation of its help)."""
     import copy
 
-    options = {"pretty_exceptions_short": app.pretty_exceptions_short, "rich_markup_mode": app.rich_markup_mode}
-    bare = copy.copy(app)  # the root's callback and settings, none of its commands (the app is left as it is)
+    options = {"pretty_exceptions_short": root.pretty_exceptions_short, "rich_markup_mode": root.rich_markup_mode}
+    bare = copy.copy(root)  # the root's callback and settings, none of its commands (the app is left as it is)
     bare.registered_commands, bare.registered_groups = [], []
-    root = typer_main.get_group(bare)
-    builders: dict[str, Callable[[], object]] = {}
-    for info in app.registered_commands:
-        name = info.name or typer_main.get_command_name(info.callback.__name__)
-        builders[name] = _finished(lambda info=info: typer_main.get_command_from_info(info, **options), finish)
-    for info in app.registered_groups:
-        builders[info.name] = _finished(lambda info=info: typer_main.get_group_from_info(
-            info, suggest_commands=app.suggest_commands, **options), finish)
-    root.commands = LazyCommands(builders)
-    finish(root)
-    return root
+    group = typer_main.get_group(bare)
+    modules: dict[str, typer.Typer] = {}
+
+    def build(name: str, module_name: str):
+        if module_name not in modules:
+            from .app import register_module
+
+            modules[module_name] = scratch = copy.copy(bare)
+            scratch.registered_commands, scratch.registered_groups = [], []
+            register_module(scratch, module_name)
+        registered = modules[module_name]
+        for info in registered.registered_commands:
+            if (info.name or typer_main.get_command_name(info.callback.__name__)) == name:
+                return typer_main.get_command_from_info(info, **options)
+        for info in registered.registered_groups:
+            if info.name == name:
+                return typer_main.get_group_from_info(info, suggest_commands=root.suggest_commands, **options)
+        raise LookupError(f"mes_cli.cli.{module_name} registers no command {name!r}")
+
+    group.commands = LazyCommands({name: _finished(lambda name=name, module_name=module_name:
+                                                   build(name, module_name), finish)
+                                   for name, module_name in top_level})
+    finish(group)
+    return group
 
 
 def _finished(build: Callable[[], object], finish: Callable[[object], None]) -> Callable[[], object]:

@@ -45,6 +45,8 @@ class StreamingWSGITransport(httpx.WSGITransport):
 
     def _with_streamed_body(self, app):
         def wrapped(environ, start_response):
+            # httpx puts the decoded path itself in PATH_INFO; WSGI (PEP 3333) wants its UTF-8 bytes as latin-1
+            environ["PATH_INFO"] = environ["PATH_INFO"].encode("utf-8").decode("latin-1")
             body = getattr(self._bodies, "reader", None)
             if body is not None:
                 environ["wsgi.input"] = body

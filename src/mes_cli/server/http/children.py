@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ...contract import models as m
-from ..services import children
-from .operation import Operation
+from .operation import Operation, Service
+
+children = Service("children")
 
 
 def _me(call) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from ...contract import models as m
 from ...domain.categories import CATEGORIES
-from ..services import document_folders, documents, health_documents, registry
-from ..services.documents import UploadMeta
-from .operation import Operation
+from .operation import Operation, Service
+
+document_folders, documents = Service("document_folders"), Service("documents")
+health_documents, registry = Service("health_documents"), Service("registry")
 
 BASE = "/v1/profiles/{profile_id}/documents"
 ONE = BASE + "/{document_id}"
@@ -42,9 +43,9 @@ def _profile(ctx, call) -> str:
     return call.profile_id
 
 
-def upload_meta(call, uploaded_by: str = "person") -> UploadMeta:
+def upload_meta(call, uploaded_by: str = "person") -> documents.UploadMeta:
     req = call.request
-    return UploadMeta(
+    return documents.UploadMeta(
         title=call.query.get("title"), filename=call.query.get("filename"), category=call.query.get("category"),
         document_date=call.query.get("date"), hidden=bool(call.query.get("hidden")),
         hidden_from_representatives=bool(call.query.get("hidden_from_representatives")),

@@ -129,7 +129,7 @@ class Response:
 def content_disposition(filename: str) -> str:
     """``attachment`` with the file's name: plain when ASCII, else an ASCII fallback and the UTF-8 form
     (RFC 6266 appendix D)."""
-    if filename.isascii():
+    if filename.isascii() and filename.isprintable():  # no line break may reach the header
         return 'attachment; filename="{}"'.format(filename.replace("\\", "\\\\").replace('"', '\\"'))
     fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
     fallback = "".join(c if c.isalnum() or c in "._-" else "_" for c in fallback) or "download"
@@ -142,7 +142,10 @@ def from_environ(environ: dict[str, Any]) -> Request:
     """The request a WSGI server hands over (PEP 3333: the path arrives decoded, as latin-1 text)."""
     path = environ.get("PATH_INFO") or "/"
     if not path.isascii():
-        path = path.encode("latin-1").decode("utf-8", "replace")
+        try:
+            path = path.encode("latin-1").decode("utf-8", "replace")
+        except UnicodeEncodeError:  # a host that put the decoded text itself (httpx's WSGITransport does)
+            pass
     headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")}
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):

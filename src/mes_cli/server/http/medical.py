@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...contract import models as m
-from ..services import medical
+from ..services import medical  # its sections make the table (the module is light: plain data and SQL)
 from .operation import Operation
 
 BASE = "/v1/profiles/{profile_id}/medical"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ...contract import models as m
-from ..services import messaging
-from .operation import Operation
+from .operation import Operation, Service
+
+messaging = Service("messaging")
 
 BASE = "/v1/profiles/{profile_id}"
 PRO = "/v1/admin/pros/{rpps}"

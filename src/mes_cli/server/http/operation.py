@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Any, Callable, Literal
 
@@ -37,3 +38,25 @@ class Operation:
     def status_of(self, result: Any) -> int:
         """An idempotent replay answers 200 where a creation answers 201."""
         return 200 if getattr(result, "created", True) is False else self.status
+
+
+class Service:
+    """A service module as the route table names it: ``Service("documents").upload`` is a function that
+    imports ``server/services/documents.py`` when it is first called, not when the table is built.
+
+    Every request needs the whole route table, but only its own operation's services; the embedded
+    server starts in each local command's process, where the others (the vaccination calendar, the CDA
+    and XDM parsers…) would cost tens of milliseconds for nothing.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._module = f"{__package__.rpartition('.')[0]}.services.{name}"
+
+    def __getattr__(self, attr: str) -> Callable[..., Any]:
+        module = self._module
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return getattr(importlib.import_module(module), attr)(*args, **kwargs)
+
+        call.__name__ = call.__qualname__ = attr
+        return call

@@ -28,7 +28,7 @@ class Router(Generic[T]):
 
     def add(self, template: str, method: str, handler: T) -> None:
         node = self._root
-        for segment in _segments(template):
+        for segment in _segments(_without_trailing_slash(template)):
             if segment.startswith("{") and segment.endswith("}"):
                 name = segment[1:-1]
                 if node.field is None:
@@ -45,15 +45,17 @@ class Router(Generic[T]):
 
     def find(self, path: str) -> tuple[dict[str, T], dict[str, str]] | None:
         """The handlers by method of the route matching ``path`` and its field values; None if none matches."""
-        if len(path) > 1 and path.endswith("/"):
-            path = path[:-1]
         params: dict[str, str] = {}
-        node = _match(self._root, _segments(path), 0, params)
+        node = _match(self._root, _segments(_without_trailing_slash(path)), 0, params)
         return None if node is None else (node.methods, params)
 
 
+def _without_trailing_slash(path: str) -> str:
+    return path[:-1] if len(path) > 1 and path.endswith("/") else path
+
+
 def _segments(path: str) -> list[str]:
-    return path.strip("/").split("/") if path.strip("/") else []
+    return path.removeprefix("/").split("/") if path not in ("", "/") else []
 
 
 def _match(node: _Node[T], segments: list[str], index: int, params: dict[str, str]) -> _Node[T] | None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from ...contract import models as m
-from ..services import accounts, auth, codes, enrolment, recovery, registry
 from . import children, dev, documents, medical, messaging, vaccinations
-from .operation import Operation
+from .operation import Operation, Service
+
+accounts, auth, codes = Service("accounts"), Service("auth"), Service("codes")
+enrolment, recovery, registry = Service("enrolment"), Service("recovery"), Service("registry")
 
 def _session(fn):
     """Adapts a service taking a person id to the (ctx, call) shape."""

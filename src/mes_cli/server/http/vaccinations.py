@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ...contract import models as m
-from ..services import fhir, jobs, vaccinations
-from .operation import Operation
+from .operation import Operation, Service
+
+fhir, jobs, vaccinations = Service("fhir"), Service("jobs"), Service("vaccinations")
 
 BASE = "/v1/profiles/{profile_id}/vaccinations"
 
