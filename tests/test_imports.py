@@ -130,3 +130,11 @@ def test_an_embedded_command_imports_only_the_services_it_calls(tmp_path):
     assert code == 0 and "mes_cli.server.http.app" in modules and "mes_cli.server.services.auth" in modules
     found = _forbidden_found(modules, HEAVY_DOMAINS + OTHER_COMMANDS[:1])
     assert not found, _message("`mes --api-url local outbox`", found)
+
+
+def test_a_plain_http_server_is_reached_without_httpcore(tmp_path):
+    """client/http11.py: ``http://`` goes over the standard library's http.client, already loaded by httpx."""
+    code, modules = _imported(tmp_path, ["--api-url", "http://127.0.0.1:9", "whoami"], {"MES_TOKEN": "x"})
+    assert code == 3 and "mes_cli.client.http11" in modules
+    found = _forbidden_found(modules, ("httpcore", "h11", "anyio"))
+    assert not found, _message("`mes --api-url http://127.0.0.1:9 whoami`", found)

@@ -221,21 +221,28 @@ def check_profile_name(name: str) -> str:
 
 def load_profiles(home: Path) -> dict[str, dict[str, Any]]:
     """Every profile of the config file ({} when there is none)."""
-    import tomllib
-
     path = config_path(home)
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        raw = path.read_bytes()
     except FileNotFoundError:
         return {}
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        from ..contract.errors import MesError
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+    import tomllib  # only when there is a file to read
 
-        raise MesError("VALIDATION_ERROR", _("The config file {path} cannot be read ({problem}); fix or remove it.")
-                       .format(path=path, problem=exc), {"field": "config"}) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise _unreadable(path, exc) from None
     profiles = data.get("profiles", {})
     return {name: dict(values) for name, values in profiles.items() if isinstance(values, dict)}
+
+
+def _unreadable(path: Path, exc: Exception):
+    from ..contract.errors import MesError
+
+    return MesError("VALIDATION_ERROR", _("The config file {path} cannot be read ({problem}); fix or remove it.")
+                    .format(path=path, problem=exc), {"field": "config"})
 
 
 def profile_settings(home: Path, name: str, must_exist: bool = False) -> dict[str, Any]:

@@ -88,17 +88,7 @@ def build_http_client(config: ClientConfig, transport: httpx.BaseTransport | Non
         app = create_app(Settings(data_dir=config.server_data_dir, dev=True))
         return httpx.Client(transport=StreamingWSGITransport(app), base_url=LOCAL_BASE_URL, **options)
     if config.api_url.startswith("http://"):
-        return httpx.Client(base_url=config.api_url, transport=plain_http_transport(), **options)
+        from .http11 import StdlibHTTPTransport
+
+        return httpx.Client(base_url=config.api_url, transport=StdlibHTTPTransport(), **options)
     return httpx.Client(base_url=config.api_url, **options)
-
-
-def plain_http_transport() -> httpx.HTTPTransport:
-    """The transport for an ``http://`` server (a local or CI one), without loading the system's certificate
-    authorities (~20 ms of every command's start-up) for TLS it will not use.
-
-    Its TLS context trusts no authority at all, so it fails closed: the client never follows redirects
-    (httpx's default), and should an ``https://`` URL reach it anyway, no certificate would verify.
-    """
-    import ssl
-
-    return httpx.HTTPTransport(verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable
 import msgspec
 
 from ... import __version__, i18n
-from ...contract import models as m, validation
+from ...contract import models as m
 from ...contract.errors import MesError
 from ...i18n import _
 from ..context import ServerContext
@@ -166,6 +166,8 @@ class OperationsResource:
         try:
             return msgspec.json.decode(raw or b"{}", type=kind)
         except msgspec.ValidationError as exc:
+            from ...contract import validation  # only on a refusal: not every request's import
+
             problem = validation.read(exc, kind)
             raise validation.refusal(problem, problem.field or _("The request body")) from None
         except msgspec.DecodeError:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dateutil.relativedelta import relativedelta
 
 from ...contract import models as m
 from ...contract.errors import MesError
@@ -61,6 +60,8 @@ def close(ctx: ServerContext, person_id: str, request: m.CloseRequest) -> m.Clos
     require_password(ctx, person_id, request.password)
     now = ctx.clock.now()
     policy = ctx.policy
+    from dateutil.relativedelta import relativedelta  # closing only: not every request's import
+
     archive_until = (now + relativedelta(years=policy.archive_retention_years)).date()
     deletion = (now + relativedelta(months=policy.deletion_delay_months)).date() if request.delete_data else None
     delete_after = deletion or archive_until

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Iterator
 
-from dateutil.relativedelta import relativedelta
 
 from ...contract.errors import MesError
 from ...i18n import _
@@ -31,6 +30,8 @@ _REPRESENTATIVE: ContextVar[bool] = ContextVar("acting_as_legal_representative",
 
 def majority_date(ctx: ServerContext, birth_date: str) -> dt.date:
     """The day the parents' access ends ([ours]: on the birthday; 29 February → 28 February)."""
+    from dateutil.relativedelta import relativedelta  # only for minors' profiles: not every request's import
+
     return dt.date.fromisoformat(birth_date) + relativedelta(years=ctx.policy.majority_age)
 
 

@@ -1,0 +1,166 @@
+"""An httpx transport for ``http://`` servers over the standard library's ``http.client``.
+
+httpx's own transport loads httpcore, h11 and anyio on first use (~20 ms of every remote
+command's start-up, a sixth of the whole); ``http.client`` is already loaded by httpx itself.
+What a command line needs of HTTP/1.1 is small: keep-alive connections reused across the
+threads of a bulk upload, request bodies streamed (with a length, or chunked), answers
+streamed, the connect/read/write timeouts, and the same httpx exceptions for the same
+failures, so that retries and error messages (client/api.py) do not know the difference.
+``https://`` keeps httpx's transport (TLS, HTTP/2 negotiation, certificates).
+"""
+
+from __future__ import annotations
+
+import http.client
+import select
+import socket
+import threading
+from typing import Iterator
+
+import httpx
+
+CHUNK = 64 * 1024
+MAX_IDLE = 16  # idle keep-alive connections kept per transport (a bulk upload uses at most --jobs)
+
+
+class StdlibHTTPTransport(httpx.BaseTransport):
+    """Plain-HTTP requests over pooled ``http.client`` connections (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._idle: list[tuple[tuple[str, int], http.client.HTTPConnection]] = []
+        self._lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme != "http":
+            raise httpx.UnsupportedProtocol(f"this transport speaks http:// only, not {request.url.scheme}://")
+        timeouts = request.extensions.get("timeout", {})
+        address = (request.url.host, request.url.port or 80)
+        conn, reused = self._connection(address, timeouts.get("connect"))
+        try:
+            response = self._exchange(conn, request, timeouts)
+        except _StaleConnection:  # the server closed a kept-alive connection: once more, on a new one
+            conn.close()
+            conn, reused = self._connection(address, timeouts.get("connect"), reuse=False)
+            response = self._exchange(conn, request, timeouts, stale_ok=False)
+        except BaseException:
+            conn.close()
+            raise
+        headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in response.getheaders()]
+        return httpx.Response(response.status, headers=headers, stream=_Body(self, address, conn, response),
+                              extensions={"http_version": b"HTTP/1.1",
+                                          "reason_phrase": response.reason.encode("latin-1", "replace")})
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for _address, conn in idle:
+            conn.close()
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _connection(self, address: tuple[str, int], connect_timeout: float | None,
+                    reuse: bool = True) -> tuple[http.client.HTTPConnection, bool]:
+        while reuse:
+            with self._lock:
+                found = next((i for i, (where, _c) in enumerate(self._idle) if where == address), None)
+                if found is None:
+                    break
+                conn = self._idle.pop(found)[1]
+            if conn.sock is not None and not _readable(conn.sock):  # readable while idle: closed, or junk
+                return conn, True
+            conn.close()
+        conn = http.client.HTTPConnection(*address, timeout=connect_timeout)
+        try:
+            conn.connect()
+        except (socket.timeout, TimeoutError) as exc:
+            raise httpx.ConnectTimeout(str(exc) or "connect timed out") from exc
+        except OSError as exc:
+            raise httpx.ConnectError(str(exc)) from exc
+        return conn, False
+
+    def _release(self, address: tuple[str, int], conn: http.client.HTTPConnection) -> None:
+        with self._lock:
+            if len(self._idle) < MAX_IDLE:
+                self._idle.append((address, conn))
+                return
+        conn.close()
+
+    # -- one exchange ------------------------------------------------------------------------
+
+    def _exchange(self, conn: http.client.HTTPConnection, request: httpx.Request, timeouts: dict,
+                  stale_ok: bool = True) -> http.client.HTTPResponse:
+        replayable = isinstance(request.stream, httpx.ByteStream)
+        chunked = request.headers.get("Transfer-Encoding", "").lower() == "chunked"
+        conn.sock.settimeout(timeouts.get("write"))
+        try:
+            conn.putrequest(request.method, request.url.raw_path.decode("ascii"), skip_host=True,
+                            skip_accept_encoding=True)
+            for name, value in request.headers.raw:
+                conn.putheader(name, value)
+            conn.endheaders()
+            for chunk in request.stream:
+                if chunk:
+                    conn.send(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+            if chunked:
+                conn.send(b"0\r\n\r\n")
+        except (socket.timeout, TimeoutError) as exc:
+            raise httpx.WriteTimeout(str(exc) or "write timed out") from exc
+        except OSError as exc:
+            if stale_ok and replayable:
+                raise _StaleConnection from exc
+            raise httpx.WriteError(str(exc)) from exc
+        conn.sock.settimeout(timeouts.get("read"))
+        try:
+            return conn.getresponse()
+        except (socket.timeout, TimeoutError) as exc:
+            raise httpx.ReadTimeout(str(exc) or "read timed out") from exc
+        except http.client.RemoteDisconnected as exc:
+            if stale_ok and replayable:
+                raise _StaleConnection from exc
+            raise httpx.RemoteProtocolError(str(exc)) from exc
+        except http.client.HTTPException as exc:
+            raise httpx.RemoteProtocolError(str(exc)) from exc
+        except OSError as exc:
+            raise httpx.ReadError(str(exc)) from exc
+
+
+class _StaleConnection(Exception):
+    """A reused connection failed before the answer began, for a request that can be sent again."""
+
+
+class _Body(httpx.SyncByteStream):
+    """An answer's body read in chunks; its connection goes back to the pool once the body is all read."""
+
+    def __init__(self, transport: StdlibHTTPTransport, address: tuple[str, int], conn: http.client.HTTPConnection,
+                 response: http.client.HTTPResponse) -> None:
+        self._transport, self._address, self._conn, self._response = transport, address, conn, response
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            try:
+                chunk = self._response.read1(CHUNK)  # what has arrived, up to CHUNK: a slow answer streams
+            except (socket.timeout, TimeoutError) as exc:
+                raise httpx.ReadTimeout(str(exc) or "read timed out") from exc
+            except http.client.HTTPException as exc:
+                raise httpx.RemoteProtocolError(str(exc)) from exc
+            except OSError as exc:
+                raise httpx.ReadError(str(exc)) from exc
+            if not chunk:
+                return
+            yield chunk
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        if self._response.isclosed() and not self._response.will_close:  # read to the end, kept alive
+            self._transport._release(self._address, conn)
+        else:
+            conn.close()
+
+
+def _readable(sock: socket.socket) -> bool:
+    try:
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
