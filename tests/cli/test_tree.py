@@ -22,15 +22,21 @@ def test_only_the_named_path_is_made():
     assert {"whoami", "docs", "server", "profile"} <= set(root.commands)
     docs = root.commands["docs"]
     assert root.commands.built() == [docs] and made == [root, docs]
+    assert docs.commands.built() == [] and "list" in docs.commands  # a group's commands too
+    listing = docs.commands["list"]
+    assert docs.commands.built() == [listing] and made == [root, docs, listing]
 
 
 def test_the_lazy_tree_is_the_eager_one():
     eager, lazy = typer.main.get_command(app), lazy_root(root_app, TOP_LEVEL, lambda command: None)
-    assert list(lazy.commands) == list(eager.commands) and _params(lazy) == _params(eager)
-    for name, command in eager.commands.items():
-        made = lazy.commands[name]
-        assert (made.help, _params(made)) == (command.help, _params(command)), name
-        assert sorted(getattr(made, "commands", {})) == sorted(getattr(command, "commands", {})), name
+
+    def same(made, expected, path: str) -> None:
+        assert (made.help, made.epilog, _params(made)) == (expected.help, expected.epilog, _params(expected)), path
+        assert list(getattr(made, "commands", {})) == list(getattr(expected, "commands", {})), path
+        for name, command in getattr(expected, "commands", {}).items():
+            same(made.commands[name], command, f"{path} {name}")
+
+    same(lazy, eager, "mes")
 
 
 def test_the_table_of_top_level_names_is_what_the_modules_register():

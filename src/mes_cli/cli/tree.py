@@ -89,13 +89,36 @@ def lazy_root(root: typer.Typer, top_level: Sequence[tuple[str, str]],
                 return typer_main.get_command_from_info(info, **options)
         for info in registered.registered_groups:
             if info.name == name:
-                return typer_main.get_group_from_info(info, suggest_commands=root.suggest_commands, **options)
+                return lazy_group(info, finish, root.suggest_commands, options)
         raise LookupError(f"mes_cli.cli.{module_name} registers no command {name!r}")
 
     group.commands = LazyCommands({name: _finished(lambda name=name, module_name=module_name:
                                                    build(name, module_name), finish)
                                    for name, module_name in top_level})
     finish(group)
+    return group
+
+
+def lazy_group(info, finish: Callable[[object], None], suggest_commands: bool, options: dict) -> typer.core.TyperGroup:
+    """The group ``info`` registers (``mes docs``: some twenty commands), its commands and sub-groups made on
+    first lookup like the root's (every group here has a name: typer merges unnamed ones into their parent,
+    which this does not do)."""
+    import copy
+
+    registered = info.typer_instance
+    bare = copy.copy(registered)  # the group's callback and settings, none of its commands
+    bare.registered_commands, bare.registered_groups = [], []
+    bare_info = copy.copy(info)
+    bare_info.typer_instance = bare
+    group = typer_main.get_group_from_info(bare_info, suggest_commands=suggest_commands, **options)
+    builders: dict[str, Callable[[], object]] = {}
+    for command in registered.registered_commands:
+        name = command.name or typer_main.get_command_name(command.callback.__name__)
+        builders[name] = _finished(lambda command=command: typer_main.get_command_from_info(command, **options),
+                                   finish)
+    for sub in registered.registered_groups:
+        builders[sub.name] = _finished(lambda sub=sub: lazy_group(sub, finish, suggest_commands, options), finish)
+    group.commands = LazyCommands(builders)
     return group
 
 
