@@ -37,11 +37,12 @@ class StdlibHTTPTransport(httpx.BaseTransport):
         address = (request.url.host, request.url.port or 80)
         conn, reused = self._connection(address, timeouts.get("connect"))
         try:
-            response = self._exchange(conn, request, timeouts)
-        except _StaleConnection:  # the server closed a kept-alive connection: once more, on a new one
-            conn.close()
-            conn, reused = self._connection(address, timeouts.get("connect"), reuse=False)
-            response = self._exchange(conn, request, timeouts, stale_ok=False)
+            try:
+                response = self._exchange(conn, request, timeouts, stale_ok=reused)
+            except _StaleConnection:  # the server had closed a kept-alive connection: once more, on a new one
+                conn.close()
+                conn, _reused = self._connection(address, timeouts.get("connect"), reuse=False)
+                response = self._exchange(conn, request, timeouts, stale_ok=False)
         except BaseException:
             conn.close()
             raise
@@ -88,8 +89,11 @@ class StdlibHTTPTransport(httpx.BaseTransport):
     # -- one exchange ------------------------------------------------------------------------
 
     def _exchange(self, conn: http.client.HTTPConnection, request: httpx.Request, timeouts: dict,
-                  stale_ok: bool = True) -> http.client.HTTPResponse:
-        replayable = isinstance(request.stream, httpx.ByteStream)
+                  stale_ok: bool) -> http.client.HTTPResponse:
+        """Sends the request and reads the answer's head. ``stale_ok``: the connection was reused, so a
+        failure before any answer may mean the server had closed it meanwhile; a request whose body is
+        bytes is then sent again (an iterator may be half read: never)."""
+        replayable = stale_ok and isinstance(request.stream, httpx.ByteStream)
         chunked = request.headers.get("Transfer-Encoding", "").lower() == "chunked"
         conn.sock.settimeout(timeouts.get("write"))
         try:
@@ -106,7 +110,7 @@ class StdlibHTTPTransport(httpx.BaseTransport):
         except (socket.timeout, TimeoutError) as exc:
             raise httpx.WriteTimeout(str(exc) or "write timed out") from exc
         except OSError as exc:
-            if stale_ok and replayable:
+            if replayable:
                 raise _StaleConnection from exc
             raise httpx.WriteError(str(exc)) from exc
         conn.sock.settimeout(timeouts.get("read"))
@@ -114,8 +118,8 @@ class StdlibHTTPTransport(httpx.BaseTransport):
             return conn.getresponse()
         except (socket.timeout, TimeoutError) as exc:
             raise httpx.ReadTimeout(str(exc) or "read timed out") from exc
-        except http.client.RemoteDisconnected as exc:
-            if stale_ok and replayable:
+        except (http.client.RemoteDisconnected, ConnectionResetError) as exc:
+            if replayable:
                 raise _StaleConnection from exc
             raise httpx.RemoteProtocolError(str(exc)) from exc
         except http.client.HTTPException as exc:
@@ -129,31 +133,44 @@ class _StaleConnection(Exception):
 
 
 class _Body(httpx.SyncByteStream):
-    """An answer's body read in chunks; its connection goes back to the pool once the body is all read."""
+    """An answer's body read in chunks as they arrive; its connection goes back to the pool once the body
+    is all read (and is closed otherwise: what is left of a body cannot be skipped cheaply)."""
 
     def __init__(self, transport: StdlibHTTPTransport, address: tuple[str, int], conn: http.client.HTTPConnection,
                  response: http.client.HTTPResponse) -> None:
         self._transport, self._address, self._conn, self._response = transport, address, conn, response
 
     def __iter__(self) -> Iterator[bytes]:
-        while True:
+        response = self._response
+        while not self._complete():
             try:
-                chunk = self._response.read1(CHUNK)  # what has arrived, up to CHUNK: a slow answer streams
+                chunk = response.read1(CHUNK)
             except (socket.timeout, TimeoutError) as exc:
                 raise httpx.ReadTimeout(str(exc) or "read timed out") from exc
-            except http.client.HTTPException as exc:
+            except http.client.HTTPException as exc:  # e.g. a chunked body cut short
                 raise httpx.RemoteProtocolError(str(exc)) from exc
             except OSError as exc:
                 raise httpx.ReadError(str(exc)) from exc
             if not chunk:
+                if response.length:  # http.client does not say it: the server closed before the end
+                    raise httpx.RemoteProtocolError(f"the answer ended {response.length} bytes before its "
+                                                    f"Content-Length")
                 return
             yield chunk
+
+    def _complete(self) -> bool:
+        """The body is all read: http.client closed it (chunked, or to the end of the connection), or as many
+        bytes as its Content-Length said have come (a 204 and a HEAD answer have none)."""
+        response = self._response
+        return response.isclosed() or (not response.chunked and response.length == 0)
 
     def close(self) -> None:
         conn, self._conn = self._conn, None
         if conn is None:
             return
-        if self._response.isclosed() and not self._response.will_close:  # read to the end, kept alive
+        reusable = self._complete() and not self._response.will_close
+        self._response.close()  # http.client sends no new request on a connection until its answer is closed
+        if reusable:
             self._transport._release(self._address, conn)
         else:
             conn.close()
