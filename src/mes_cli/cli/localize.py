@@ -11,6 +11,7 @@ rebuilt by ``usage_error``.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Iterator
 
 import typer
@@ -70,7 +71,7 @@ def usage_error(exc) -> str:
 
 
 # Click's messages as it builds them (typer/_click/exceptions.py, types.py, core.py), with ours.
-_CLICK_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern, re.S), message) for pattern, message in (
+_CLICK_MESSAGES: tuple[tuple[str, str], ...] = (
     (r"(?P<reason>.+)\. Did you mean (?P<suggestions>.+)\?", N_("{reason}. Did you mean {suggestions}?")),
     (r"Missing option (?P<name>.+)\.", N_("Missing option {name}.")),
     (r"Missing argument (?P<name>.+)\.", N_("Missing argument {name}.")),
@@ -90,14 +91,20 @@ _CLICK_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pat
     (r"(?P<value>.+) is not in the range (?P<range>.+)\.", N_("{value} is not in the range {range}.")),
     (r"(?P<value>'.*') is not one of (?P<choices>.+)\.", N_("{value} is not one of {choices}.")),
     (r"(?P<value>'.*') is not (?P<choice>'.+')\.", N_("{value} is not {choice}.")),
-))
+)
+
+
+@cache
+def _click_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The patterns compiled when a message is first translated, not by every run (~2 ms)."""
+    return tuple((re.compile(pattern, re.S), message) for pattern, message in _CLICK_MESSAGES)
 
 
 def translate_click_message(message: str) -> str:
     """Click's English message in the current language; unknown shapes are shown as they are."""
     if current() == DEFAULT:
         return message
-    for pattern, template in _CLICK_MESSAGES:
+    for pattern, template in _click_patterns():
         if match := pattern.fullmatch(message):
             fields = match.groupdict()
             if "reason" in fields:
