@@ -9,12 +9,15 @@ directory sees the same time.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Callable
 
 UTC = dt.timezone.utc
 
 
-def _france() -> dt.tzinfo:
+@cache
+def france() -> dt.tzinfo:
+    """Metropolitan France's time zone, read when a rule first needs it (not by every command)."""
     try:
         from zoneinfo import ZoneInfo
 
@@ -23,7 +26,10 @@ def _france() -> dt.tzinfo:
         return UTC
 
 
-FRANCE = _france()
+def __getattr__(name: str):
+    if name == "FRANCE":  # `from .clock import FRANCE`
+        return france()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def utcnow() -> dt.datetime:
@@ -41,7 +47,7 @@ class Clock:
 
     def today(self) -> dt.date:
         """The date in France: birthdays, expiries in days and "not in the future" follow it."""
-        return self.now().astimezone(FRANCE).date()
+        return self.now().astimezone(france()).date()
 
 
 def to_iso(value: dt.datetime) -> str:
