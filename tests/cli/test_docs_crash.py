@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -118,3 +119,57 @@ def test_parallel_processes_upload_each_file_once(tmp_path, real_server):
         process.communicate(timeout=120)
         assert process.returncode == 0
     _check_served(mes, contents, real_server.url)
+
+
+def test_server_killed_during_a_group_commit(tmp_path):
+    """The server stalls in the middle of a group commit — its uploads' files renamed into place and
+    fsynced, their rows not committed — and is killed there: the uploads it acknowledged are stored
+    once each, those of the batch are not (their files are orphans that gc removes), and a re-run
+    stores the rest, every checksum right."""
+    from mes_cli.server.store.group_commit import STALL_ENV
+    from support.server import start_server
+
+    data, marker = tmp_path / "data", tmp_path / "stalled"
+    server = start_server(data, env={STALL_ENV: f"30:{marker}"})
+    mes = Mes(home=tmp_path / "home", api_url=server.url, admin_token=server.admin_token)
+    active_person(mes)
+    contents = _folder(tmp_path, 120)
+    upload = _spawn(mes, tmp_path / "scans", 4)
+    deadline = time.monotonic() + 120  # a guard against a hang, not a measure
+    while not marker.exists() and upload.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert marker.exists(), "the server never reached its stall"
+    server.process.send_signal(signal.SIGKILL)
+    server.process.wait()
+    _, err = upload.communicate(timeout=60)
+    assert upload.returncode == 3, "the CLI reports the lost server as a network error"
+    acknowledged = {line.rsplit("→ ", 1)[1].split()[0] for line in err.splitlines() if line.startswith("✓")}
+    batch = int(marker.read_text())
+    assert batch >= 2 and len(acknowledged) >= 30
+
+    with sqlite3.connect(data / "mes.sqlite3") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = dict(db.execute("SELECT id, sha256 FROM documents").fetchall())
+        named = {row[0] for row in db.execute("SELECT sha256 FROM blobs")}
+    assert acknowledged <= set(rows), "every upload acknowledged is stored"
+    assert len(set(rows.values())) == len(rows) < len(contents), "each once, and the batch was not committed"
+    on_disk = {path.name: path for path in (data / "blobs").glob("??/*")}
+    for sha in rows.values():  # never a row without its bytes
+        assert hashlib.sha256(on_disk[sha].read_bytes()).hexdigest() == sha
+    orphans = set(on_disk) - named
+    assert len(orphans) >= batch, "the batch's files were renamed into place before the kill"
+    gc = subprocess.run([sys.executable, "-m", "mes_cli", "server", "gc", "--data-dir", str(data), "--older-than",
+                         "0"], capture_output=True, text=True, timeout=60,
+                        env={k: v for k, v in os.environ.items() if not k.startswith("MES_")})
+    assert gc.returncode == 0, gc.stderr
+    assert {path.name for path in (data / "blobs").glob("??/*")} == named, "gc removed the orphans, only them"
+
+    restarted = start_server(data)
+    try:
+        token = next(iter(json.loads((mes.home / "sessions.json").read_text()).values()))["token"]
+        again = Mes(home=mes.home, api_url=restarted.url, variables={"MES_TOKEN": token})
+        rerun = again.ok("docs", "upload", str(tmp_path / "scans"), "-r")
+        assert sum(r["status"] == "exists" for r in rerun) == len(rows)
+        _check_served(again, contents, restarted.url)
+    finally:
+        restarted.stop()

@@ -8,9 +8,12 @@ services/profiles.py) such a document answers exactly as an id that does not exi
 same message, same query — in listings, counts, reads, downloads, changes and deletions.
 
 Order of writes, so that a crash at any point leaves the whole document or
-nothing visible: bytes to a temp file and fsync; then one database write
-transaction that stores the bytes (store/blobs.py) and inserts their metadata.
-Deletion removes the metadata first and the bytes after, under the write lock again.
+nothing visible: bytes to a temp file and fsync (an upload also puts them durably in
+place, store/blobs.py ``place``); then one database write transaction that stores the
+bytes (store/blobs.py) and inserts their metadata — for an upload on SQLite, the
+transaction of a group commit shared with the uploads that queued meanwhile
+(store/group_commit.py). Deletion removes the metadata first and the bytes after, under
+the write lock again.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from ...domain.categories import CATEGORIES, DEFAULT_CATEGORY, validate_category
 from ...domain.dates import parse_date
 from ...domain.sniff import EXTENSIONS
 from ...i18n import _
-from ..clock import from_iso, to_iso
+from ..clock import france, from_iso, to_iso
 from ..context import ServerContext
+from ..store import group_commit
 from ..store.blobs import too_large
 from . import events
 from .common import new_id
@@ -161,8 +165,8 @@ def title_from_filename(filename: str | None) -> str:
     return " ".join(stem.split())[:TITLE_MAX].rstrip()  # a long name is shortened (the CLI says so)
 
 
-def _validated(ctx: ServerContext, meta: UploadMeta) -> dict:
-    today = ctx.clock.today()
+def _validated(ctx: ServerContext, meta: UploadMeta, today: dt.date | None = None) -> dict:
+    today = today or ctx.clock.today()
     return {
         "title": validate_title(meta.title) if meta.title is not None else title_from_filename(meta.filename),
         "category": validate_category(meta.category) if meta.category else DEFAULT_CATEGORY,
@@ -205,9 +209,16 @@ def _replay(row: sqlite3.Row, meta: UploadMeta) -> m.UploadResult:
 
 def upload(ctx: ServerContext, profile_id: str, stream: BinaryIO, length: int | None,
            meta: UploadMeta) -> m.UploadResult:
+    """Stores one document; answers once its bytes and its row are durable.
+
+    This thread receives the body and puts it durably in place; on SQLite, the group committer
+    (store/group_commit.py) then writes its row with those of the uploads that queued meanwhile,
+    in one transaction. Elsewhere the same ``write`` runs in a transaction of its own.
+    """
     if meta.hidden_from_representatives:
         refuse_for_representative()
-    fields = _validated(ctx, meta)  # refuse bad metadata before reading any byte
+    now = ctx.clock.now()
+    fields = _validated(ctx, meta, now.astimezone(france()).date())  # refuse bad metadata before reading any byte
     fields["folder_id"] = folder_id(ctx, profile_id, meta.folder) if meta.folder else None
     meta = with_default_levels(ctx, profile_id, meta)
     replayed = existing(ctx, profile_id, meta.idempotency_key)
@@ -223,19 +234,32 @@ def upload(ctx: ServerContext, profile_id: str, stream: BinaryIO, length: int | 
         raise MesError("CHECKSUM_MISMATCH", _("The bytes received do not match the SHA-256 sent with them: the file "
                                               "changed or was damaged on the way; upload it again."),
                        {"received": staged.sha256})
-    now = to_iso(ctx.clock.now())
+    stamp = to_iso(now)
+
+    def write(conn) -> str | m.UploadResult:
+        """In the write transaction: the new document's id, or the replay of the one a concurrent
+        retry with the same key stored first."""
+        replayed = existing(ctx, profile_id, meta.idempotency_key)
+        if replayed is not None:
+            return _replay(replayed, meta)
+        blobs.commit(conn, staged, stamp)
+        document_id = insert(conn, profile_id, fields, meta, staged.sha256, staged.media_type, staged.size, stamp)
+        announce(conn, ctx, "document.added", profile_id, document_id)
+        return document_id
+
     try:
-        with ctx.store.transaction() as conn:
-            replayed = existing(ctx, profile_id, meta.idempotency_key)  # a concurrent retry may have won
-            if replayed is not None:
-                blobs.discard(staged)
-                return _replay(replayed, meta)
-            blobs.commit(conn, staged, now)
-            document_id = insert(conn, profile_id, fields, meta, staged.sha256, staged.media_type, staged.size, now)
-            announce(conn, ctx, "document.added", profile_id, document_id)
+        blobs.place(staged)  # durable at its final name before the transaction, outside its lock
+        committer = group_commit.for_context(ctx)
+        if committer is not None:
+            outcome = committer.run(write)
+        else:
+            with ctx.store.transaction() as conn:
+                outcome = write(conn)
     finally:
-        blobs.discard(staged)  # no-op once committed (the temp file no longer exists)
-    return m.UploadResult(created=True, document=get(ctx, profile_id, document_id))
+        blobs.discard(staged)  # the temp file (its bytes stay under their final name once placed or committed)
+    if isinstance(outcome, m.UploadResult):
+        return outcome
+    return m.UploadResult(created=True, document=get(ctx, profile_id, outcome))
 
 
 def insert(conn, profile_id: str, fields: dict, meta: UploadMeta, sha256: str, media_type: str, size: int,

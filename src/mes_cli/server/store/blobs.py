@@ -4,10 +4,15 @@ Receiving is the same for both: the body streams into a local temp file (hashed,
 counted on the way, cut off past the size limit) and is fsynced. Committing happens inside
 the caller's database write transaction, with the ``blobs`` row that names the content:
 
-- ``FileBlobs`` (``blobs/ab/abcdef…``, the default on SQLite) renames the temp file into place.
-  Renames and deletions of the same content are serialised with the metadata by the write
-  lock; a crash leaves at worst a temp file or an unreferenced file, both removed by
-  ``collect_garbage``; never a document without its bytes.
+- ``FileBlobs`` (``blobs/ab/abcdef…``, the default on SQLite) puts the file in place, durably
+  (its directory fsynced), before the transaction commits: ``place`` does it before the
+  transaction, outside the write lock (an upload's fsyncs then overlap with other uploads'
+  work instead of holding everyone up), and ``commit`` checks, under the lock, that it is
+  still there (a concurrent deletion of the same content may have removed it: it is put back).
+  A file is only ever put at its final name once its bytes are on disk, and a file already
+  there is never replaced. Renames and deletions of the same content are serialised with the
+  metadata by the write lock; a crash leaves at worst a temp file or an unreferenced file,
+  both removed by ``collect_garbage``; never a document without its bytes.
 - ``DatabaseBlobs`` (table ``blob_parts``, the default on PostgreSQL) inserts the bytes in
   parts of 1 MiB in the same transaction as their row: all or nothing, and every worker on
   every host reads them — no worker holds files of its own.
@@ -38,6 +43,7 @@ class StagedBlob:
     sha256: str
     size: int
     media_type: str
+    placed: bool = False  # ``place`` linked the temp file at its final name, durably
 
 
 class BlobStore(ABC):
@@ -77,6 +83,10 @@ class BlobStore(ABC):
             temp.unlink(missing_ok=True)
             raise
         return StagedBlob(temp, digest.hexdigest(), sniffer.size, media_type)
+
+    def place(self, staged: StagedBlob) -> None:
+        """Before the write transaction, outside its lock: what of storing a content can be done
+        durably ahead (``commit`` completes it). Here nothing: the bytes go in the transaction."""
 
     def discard(self, staged: StagedBlob) -> None:
         staged.temp.unlink(missing_ok=True)
@@ -132,14 +142,49 @@ class FileBlobs(BlobStore):
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
-    def _store(self, conn, staged: StagedBlob, new: bool) -> None:
-        final = self.path(staged.sha256)  # renamed even when not new: the file may have been lost
+    def place(self, staged: StagedBlob) -> None:
+        """Links the (fsynced) temp file at its final name and fsyncs the directory. Not when a file is
+        there already (stored before, or being placed by a concurrent upload): ``commit`` sees to that
+        one under the lock. The temp file stays until the upload ends: should the file go meanwhile
+        (a concurrent deletion of the same content), ``commit`` puts it back from there."""
+        final = self.path(staged.sha256)
         try:
-            final.parent.mkdir(exist_ok=True, mode=0o700)
-            os.replace(staged.temp, final)
-            _fsync_dir(final.parent)
+            if final.exists() or not self._put(os.link, staged.temp, final):
+                return
+        except OSError as exc:
+            if exc.errno in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+                return  # no hard links here: ``commit`` renames it, under the lock, as it always could
+            raise storage_error(exc) from None
+        staged.placed = True
+
+    def _store(self, conn, staged: StagedBlob, new: bool) -> None:
+        final = self.path(staged.sha256)  # put there even when not new: the file may have been lost
+        try:
+            if staged.placed and _same_file(final, staged.temp):  # our link, durable since ``place``
+                return  # (and, under the write lock, nothing removes it before the COMMIT)
+            if final.exists():  # never replaced; its entry made durable (it may be a concurrent ``place``'s)
+                _fsync_dir(final.parent)
+            else:
+                self._put(os.replace, staged.temp, final)
         except OSError as exc:
             raise storage_error(exc) from None
+
+    def _put(self, move, temp: Path, final: Path) -> bool:
+        """Moves (or links) ``temp`` to ``final`` and makes the entry durable; False when a file got
+        there first (then nothing is done)."""
+        changed = [final.parent]
+        try:
+            try:
+                move(temp, final)
+            except FileNotFoundError:  # the shard's first file (a mkdir each time would wait on the journal)
+                final.parent.mkdir(mode=0o700, exist_ok=True)
+                changed.append(self.root)  # the shard's entry in the root must last too
+                move(temp, final)
+        except FileExistsError:  # os.link: a concurrent upload of the same content linked it first
+            return False
+        for directory in changed:
+            _fsync_dir(directory)
+        return True
 
     def _erase(self, conn, sha256: str) -> None:
         self.path(sha256).unlink(missing_ok=True)
@@ -239,6 +284,13 @@ def _mkstemp(directory: Path) -> tuple[int, str]:
     import tempfile
 
     return tempfile.mkstemp(dir=directory, prefix="upload-")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except FileNotFoundError:
+        return False
 
 
 def _fsync_dir(directory: Path) -> None:

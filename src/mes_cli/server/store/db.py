@@ -125,6 +125,7 @@ class Store(AfterCommit):
     def __init__(self, path: Path, *, upto: int = SCHEMA_VERSION) -> None:
         self.path = Path(path)
         self._local = threading.local()
+        self.group_committer = None  # store/group_commit.py: made by the first upload that needs it
         self._prepare_directory()
         self.migrate(upto)
 
@@ -170,6 +171,26 @@ class Store(AfterCommit):
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    @contextmanager
+    def savepoint(self) -> Iterator[sqlite3.Connection]:
+        """A part of the current write transaction that can fail on its own: on an exception its
+        writes and its after-commit actions are undone, the rest of the transaction goes on
+        (the group committer runs each upload of a batch in one, store/group_commit.py)."""
+        conn = self.conn
+        assert conn.in_transaction, "a savepoint lives inside a write transaction"
+        pending = getattr(self._local, "after_commit", None)
+        kept = len(pending) if pending is not None else 0
+        conn.execute("SAVEPOINT part")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK TO part")
+            conn.execute("RELEASE part")
+            if pending is not None:
+                del pending[kept:]
+            raise
+        conn.execute("RELEASE part")
 
     @property
     def schema_version(self) -> int:
