@@ -754,7 +754,7 @@ def test_access_ends_on_the_18th_birthday_exactly(api):
     birthday = api.ctx.clock.today() + dt.timedelta(days=1)
     world = family(api, child_birth=birthday.replace(year=birthday.year - 18), invited=False)
     parent, coparent = world.people["parent"], world.people["co-parent"]
-    last_second = dt.datetime.combine(birthday, dt.time(0, 0), tzinfo=clock.FRANCE) - dt.timedelta(seconds=1)
+    last_second = dt.datetime.combine(birthday, dt.time(0, 0), tzinfo=clock.france()) - dt.timedelta(seconds=1)
     api.advance((last_second - now).total_seconds())
     for p in (parent, coparent):
         api.login(p)  # sessions idle out after 2 hours

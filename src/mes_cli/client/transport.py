@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from http.cookiejar import CookieJar
 
 import httpx
 
@@ -66,6 +67,20 @@ class StreamingWSGITransport(httpx.WSGITransport):
             self._bodies.reader = None
 
 
+class NoCookies(CookieJar):
+    """The API authenticates with a bearer token: cookies are neither kept nor sent.
+
+    (httpx's default jar reads every answer's headers for cookies through the standard library's
+    e-mail parser: ~0.5 ms of CPU per request, a third of the client's share of a bulk upload.)
+    """
+
+    def extract_cookies(self, response, request) -> None:
+        return None
+
+    def add_cookie_header(self, request) -> None:
+        return None
+
+
 def build_http_client(config: ClientConfig, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """The httpx client for ``config``; ``transport`` replaces the network (tests pass a MockTransport).
 
@@ -73,7 +88,7 @@ def build_http_client(config: ClientConfig, transport: httpx.BaseTransport | Non
     log the traffic there, secrets redacted (client/debug.py).
     """
     headers = {"User-Agent": f"mes-cli/{__version__}", "Accept-Language": i18n.current()}
-    options: dict = {"headers": headers, "timeout": config.timeout}
+    options: dict = {"headers": headers, "timeout": config.timeout, "cookies": NoCookies()}
     if config.debug_out is not None:
         from .debug import TrafficLog
 

@@ -27,9 +27,10 @@ from ... import __version__, i18n
 from ...contract import models as m
 from ...contract.errors import MesError
 from ...i18n import _
+from ..clock import one_reading_per_request
 from ..context import ServerContext
 from ..services import auth, profiles
-from ..services.documents import FileResult
+from ..services.common import FileResult
 from ..settings import Settings
 from .exchange import MEDIA_JSON, Request, Response, from_environ, to_wsgi
 from .openapi import build_openapi
@@ -271,7 +272,8 @@ class App:
             resp.set_header("Content-Language", language)
             resp.append_header("Vary", "Accept-Language")
             try:
-                self._route(req, resp)
+                with one_reading_per_request():
+                    self._route(req, resp)
             except MesError as exc:
                 _answer_refusal(req, resp, exc)
             except Exception as exc:  # noqa: BLE001 - every failure leaves as the one error shape

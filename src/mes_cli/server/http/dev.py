@@ -35,6 +35,7 @@ def move_clock(ctx: ServerContext, call) -> m.ClockResponse:
             raise MesError("VALIDATION_ERROR", _("The clock cannot go past {year}; reset it (--reset) first.")
                            .format(year=f"{LATEST:%Y}"), {"field": "advance_seconds"})
         ctx.store.set_meta(CLOCK_OFFSET_KEY, offset)
+    ctx.clock.moved()
     return m.ClockResponse(now=ctx.clock.now(), offset_seconds=offset)
 
 

@@ -5,11 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import sqlite3
+from dataclasses import dataclass
+from typing import BinaryIO, Iterator
 
 from ...contract.errors import MesError
 from ...i18n import _
 from ..clock import from_iso, to_iso
 from ..context import ServerContext
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """Bytes to send as a download: a file or an iterator of chunks, and what to say about them."""
+
+    body: BinaryIO | Iterator[bytes]
+    media_type: str
+    size: int
+    sha256: str
+    filename: str
 
 
 def new_id(prefix: str) -> str:

@@ -23,7 +23,7 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from ...contract import models as m
 from ...contract.errors import MesError
@@ -36,7 +36,7 @@ from ..context import ServerContext
 from ..store import group_commit
 from ..store.blobs import too_large
 from . import events
-from .common import new_id
+from .common import FileResult, new_id  # FileResult: a download (content; messaging too)
 from .document_folders import folder_id
 from .profiles import acting_as_representative
 
@@ -64,17 +64,6 @@ class UploadMeta:
     uploaded_by: str = "person"
     idempotency_key: str | None = None
     sha256: str | None = None  # what the client computed; checked against the bytes received
-
-
-@dataclass(frozen=True)
-class FileResult:
-    """Bytes to send as a download: a file or an iterator of chunks, and what to say about them."""
-
-    body: BinaryIO | Iterator[bytes]
-    media_type: str
-    size: int
-    sha256: str
-    filename: str
 
 
 def view(row: sqlite3.Row) -> m.DocumentView:
