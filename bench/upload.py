@@ -23,7 +23,7 @@ and their medians compared):
   memory    peak RSS (GNU time's %M, see run_process) of `mes docs upload` with --small-files and
             --files files, with one 5,000,000-byte PDF, and with --big-files such PDFs at once
             (default --jobs and --jobs 8); embedded (the server's share is in the same process)
-            and remote (the CLI alone). --many-files N adds N files of 2 KB (remote).
+            and remote (the CLI alone). --many-files N adds N files of --size bytes (both modes).
   listing   `mes docs list --limit 50` (embedded), median of 5 whole processes, with --files
             documents stored, then with 100,000 (rows added straight into SQLite, all pointing
             at one existing blob).
@@ -492,8 +492,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-curl", action="store_true", help="no curl loop")
     parser.add_argument("--big-files", type=int, default=8, metavar="N", help="also upload N distinct "
                         "5,000,000-byte PDFs at once, with the default --jobs and with --jobs 8 (default 8; 0 skips)")
-    parser.add_argument("--many-files", type=int, default=0, metavar="N", help="also upload N files of 2,000 "
-                        "bytes (remote) to see the peak RSS grow with the number of files (default: skip)")
+    parser.add_argument("--many-files", type=int, default=0, metavar="N", help="also upload N files of --size "
+                        "bytes (embedded and remote) to see the peak RSS stay flat with the number of files "
+                        "(default: skip)")
     parser.add_argument("--list-docs", type=int, default=LIST_BIG, help="documents for the big listing "
                         f"(default {LIST_BIG:,})")
     parser.add_argument("--list-runs", type=int, default=5, help="timed `docs list` runs per size (default 5)")
@@ -544,6 +545,9 @@ def main(argv: list[str] | None = None) -> int:
         bigs.mkdir()
         for i in range(args.big_files):
             (bigs / f"big_{i:02d}.pdf").write_bytes(make_pdf(BIG_BYTES, f"big-{i}-{secrets.token_hex(4)}"))
+        many = root / "many"
+        if args.many_files and not args.throughput_only:
+            make_files(many, args.many_files, args.size, "many")
         say(f"  done in {time.perf_counter() - t0:.1f} s")
         shares = []  # the files split among the concurrent clients
         for index in range(args.clients):
@@ -578,6 +582,10 @@ def main(argv: list[str] | None = None) -> int:
             env, _, _ = homes.person()
             record(f"embedded_bigs_j{jobs}", cli_upload(f"mes docs upload ({args.big_files} × 5 MB, --jobs {jobs})",
                                                         env, bigs, args.big_files, jobs))
+        if args.many_files and memory_runs:
+            env, _, _ = homes.person()
+            record("embedded_many", cli_upload(f"mes docs upload -r ({args.many_files} × {args.size:,} B)", env,
+                                               many, args.many_files))
 
         # -- remote --------------------------------------------------------------------
         say(f"\nRemote (`mes server run --dev` in another process on this machine), {args.repeat} round(s):")
@@ -612,11 +620,9 @@ def main(argv: list[str] | None = None) -> int:
             record(f"remote_bigs_j{jobs}", cli_upload(f"mes docs upload ({args.big_files} × 5 MB, --jobs {jobs})",
                                                       env, bigs, args.big_files, jobs))
         if args.many_files and memory_runs:
-            many = root / "many"
-            make_files(many, args.many_files, 2000, "tiny")
             env, _, _ = homes.person(server.url, server.token)
-            record("remote_many", cli_upload(f"mes docs upload -r ({args.many_files} × 2 KB)", env, many,
-                                             args.many_files))
+            record("remote_many", cli_upload(f"mes docs upload -r ({args.many_files} × {args.size:,} B)", env,
+                                             many, args.many_files))
         server.stop()
         server = None
 
@@ -702,13 +708,15 @@ def main(argv: list[str] | None = None) -> int:
             row(f"peak RSS, {mode}, {args.big_files} × {BIG_BYTES:,} B, --jobs {jobs}", f"{value:.1f} MB",
                 f"≤ {TARGET_RSS_MB:.0f} MB", value <= TARGET_RSS_MB)
             memory[mode][f"bigs_j{jobs}_mb"] = value
-    if "remote_many" in runs:
-        r = runs["remote_many"][0]
-        row(f"peak RSS, remote, {args.many_files} × 2,000 B", f"{r.maxrss_mb:.1f} MB", f"≤ {TARGET_RSS_MB:.0f} MB",
-            r.maxrss_mb <= TARGET_RSS_MB)
-        slope = (r.maxrss_mb - memory["remote"]["small_mb"]) * 1024 / max(1, args.many_files - small_count)
-        row(f"  remote: growth, {args.many_files} vs {small_count} files", f"{slope:+.1f} KB per file")
-        memory["remote"]["many_mb"], memory["remote"]["many_per_file_kb"] = r.maxrss_mb, slope
+    for mode in ("embedded", "remote"):
+        if f"{mode}_many" not in runs:
+            continue
+        r = runs[f"{mode}_many"][0]
+        row(f"peak RSS, {mode}, {args.many_files} × {args.size:,} B", f"{r.maxrss_mb:.1f} MB",
+            f"≤ {TARGET_RSS_MB:.0f} MB", r.maxrss_mb <= TARGET_RSS_MB)
+        slope = (r.maxrss_mb - memory[mode]["small_mb"]) * 1024 / max(1, args.many_files - small_count)
+        row(f"  {mode}: growth, {args.many_files} vs {small_count} files", f"{slope:+.1f} KB per file")
+        memory[mode]["many_mb"], memory[mode]["many_per_file_kb"] = r.maxrss_mb, slope
     if listing:
         few_med, many_med = statistics.median(listing["few_s"]), statistics.median(listing["many_s"])
         row(f"docs list --limit 50, {listing['few_docs']:,} documents", f"{few_med * 1000:.0f} ms")

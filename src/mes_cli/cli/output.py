@@ -52,6 +52,17 @@ class TableChoice:
     width: int | None = None
 
 
+def write_json_array(rows: Iterable, out) -> None:
+    """The text ``render(list(rows), "json", out)`` writes (2-space indents), written row by row."""
+    first = True
+    for row in rows:
+        # JSON strings hold no raw line break: every line of a row is indented one level more
+        out.write(("[\n  " if first else ",\n  ") + json.dumps(to_data(row), ensure_ascii=False, indent=2)
+                  .replace("\n", "\n  "))
+        first = False
+    out.write("[]\n" if first else "\n]\n")
+
+
 def render(value: Any, fmt: str, out, columns: Iterable[str] | None = None,
            choice: TableChoice = TableChoice()) -> None:
     """``value`` on ``out``. ``columns`` are the few a person scans, the table's default; CSV carries every
@@ -257,5 +268,7 @@ class StreamedResults:
         if self.fmt == "jsonl":
             for item in items:
                 self.done(item)
+        elif self.fmt == "json":  # item by item: thousands of results are never one list, nor one string
+            write_json_array((item.result() for item in items), self.app.env.stdout)
         else:
             self.app.emit([item.result() for item in items], self.fmt, columns=self.columns)

@@ -39,7 +39,23 @@ MANIFEST_COLUMNS = ("path", "category", "title", "date", "profile", "folder", "c
 STORED = ("uploaded", "exists", "updated", "merged")  # statuses of a file whose content the server holds
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """What a run keeps of the document the server holds for a file: what the results and the
+    differences show, not the whole view (a bulk upload keeps one per file: its memory stays flat)."""
+
+    id: str
+    title: str
+    category: str
+    document_date: object  # a date, or None
+    hidden: bool
+
+    @classmethod
+    def of(cls, document) -> StoredDocument:
+        return cls(document.id, document.title, document.category, document.document_date, document.hidden)
+
+
+@dataclass(slots=True)  # one per file of a bulk upload: no per-instance dict
 class UploadItem:
     path: Path
     title: str | None = None  # the metadata given (option or manifest), None when not given
@@ -55,7 +71,7 @@ class UploadItem:
     media_type: str = ""
     status: str = "pending"  # pending → ready → uploaded | exists | updated | merged | failed; skipped; not_sent
     document_id: str | None = None
-    document: object = field(default=None, repr=False)  # the DocumentView the server holds for it
+    document: StoredDocument | None = field(default=None, repr=False)  # what the server holds for it
     differs: list[str] = field(default_factory=list)  # given metadata unlike what is stored: title, category…
     merged_with: Path | None = None  # the file of this run with the same content
     notes: list[str] = field(default_factory=list)
@@ -68,7 +84,7 @@ class UploadItem:
 
     def record(self, document, status: str, hidden: bool = False) -> None:
         """What the server holds for this file, and where the metadata given for it differs."""
-        self.status, self.document_id, self.document = status, document.id, document
+        self.status, self.document_id, self.document = status, document.id, StoredDocument.of(document)
         self.differs = differences(self, document, hidden)
         if status != "uploaded":
             self.notes = []  # notes are about what this upload stores (a shortened title); nothing was
