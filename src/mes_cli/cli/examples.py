@@ -314,7 +314,8 @@ def register(root: typer.Typer) -> None:
     """Shows each command's examples at the end of its --help (unless it already has an epilog).
 
     Walks typer's registrations (not click objects: `run()` builds a fresh
-    click command tree on every call), so it runs last in ``app._register``.
+    click command tree on every call), so it runs after each module's registration
+    (``app.register_module``).
     """
     _attach(root, "")
 

@@ -68,11 +68,9 @@ class StreamingWSGITransport(httpx.WSGITransport):
 
 
 class NoCookies(CookieJar):
-    """The API authenticates with a bearer token: cookies are neither kept nor sent.
-
-    (httpx's default jar reads every answer's headers for cookies through the standard library's
-    e-mail parser: ~0.5 ms of CPU per request, a third of the client's share of a bulk upload.)
-    """
+    """The API authenticates with a bearer token: cookies are neither kept nor sent (no state a server
+    could set behind the token's back; and httpx's default jar parses every answer for them, ≈ 15 µs
+    a request here, for nothing)."""
 
     def extract_cookies(self, response, request) -> None:
         return None

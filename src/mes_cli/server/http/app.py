@@ -39,6 +39,7 @@ from .routes import OPERATIONS, Operation
 
 log = logging.getLogger("mes.server")
 
+
 @dataclass
 class Call:
     """What a handler receives: the decoded body, the session, query and path parameters.
@@ -238,7 +239,6 @@ class OpenApiResource:
             self._document = msgspec.json.encode(build_openapi())
         resp.data = self._document
         resp.content_type = MEDIA_JSON
-
 
 
 Handler = Callable[[Request, Response, dict], None]
