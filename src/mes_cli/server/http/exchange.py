@@ -21,10 +21,6 @@ STREAM_BLOCK = 64 * 1024
 _BODILESS = frozenset({204, 304})
 
 
-class MalformedRequest(Exception):
-    """The request's framing is wrong (e.g. a Content-Length that is not a number): answered 400."""
-
-
 class BoundedReader:
     """The request body, read at most up to its declared length: never past it into the next request."""
 
