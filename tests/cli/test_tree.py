@@ -50,3 +50,26 @@ def test_a_command_made_late_speaks_the_language_of_the_run(capsys):
                                                          stdin_is_tty=False, stdout_is_tty=False))
     page = capsys.readouterr().out  # click prints help pages itself
     assert "Utilisation" in page and "Seulement les documents épinglés" in page and "Only pinned" not in page
+
+
+def test_running_mes_again_in_one_process_registers_nothing_twice():
+    """Registering a module also adds commands to its own groups (`docs_app`…): it happens once per process,
+    whatever the number of runs (the test suite runs `mes` thousands of times in one process)."""
+    from mes_cli.cli.docs import docs_app
+    from mes_cli.cli.server import server_app
+
+    def run_quietly(*args: str) -> None:
+        run(list(args), Env(stdout=io.StringIO(), stderr=io.StringIO(), vars={}, stdin_is_tty=False,
+                            stdout_is_tty=False))
+
+    run_quietly("docs", "list", "--help")
+    run_quietly("server", "--help")
+    counts = (len(docs_app.registered_commands), len(docs_app.registered_groups),
+              len(server_app.registered_commands), len(server_app.registered_groups))
+    for _ in range(3):
+        run_quietly("docs", "list", "--help")
+        run_quietly("server", "--help")
+    assert (len(docs_app.registered_commands), len(docs_app.registered_groups), len(server_app.registered_commands),
+            len(server_app.registered_groups)) == counts
+    names = [info.name for info in docs_app.registered_groups]
+    assert len(names) == len(set(names))

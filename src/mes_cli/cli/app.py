@@ -109,14 +109,24 @@ REGISTRATION_ORDER = ("account", "docs", "settings", "profile", "vaccins", "chil
                       "server", "demo", "smoke", "auth", "config_cmd", "api_cmd", "completion")
 
 
-def register_module(target: typer.Typer, module_name: str) -> None:
-    """Registers the commands of ``mes_cli.cli.<module_name>`` on ``target``, with their examples."""
-    import importlib
+_registered: dict[str, typer.Typer] = {}
 
-    from . import examples
 
-    importlib.import_module(f"{__package__}.{module_name}").register(target)
-    examples.register(target)  # on what is registered so far; commands with an epilog keep theirs
+def registered(module_name: str) -> typer.Typer:
+    """The commands and groups of ``mes_cli.cli.<module_name>``, with their examples, registered once per
+    process: registering also adds commands to the module's own groups (``docs_app``…), so a second time
+    would list them twice (the test suite runs ``mes`` thousands of times in one process)."""
+    found = _registered.get(module_name)
+    if found is None:
+        import importlib
+
+        from . import examples
+
+        found = typer.Typer()
+        importlib.import_module(f"{__package__}.{module_name}").register(found)
+        examples.register(found)  # commands with an epilog of their own keep it
+        _registered[module_name] = found
+    return found
 
 
 _full_app: typer.Typer | None = None
@@ -132,9 +142,9 @@ def __getattr__(name: str):
         import copy
 
         full = copy.copy(root_app)
-        full.registered_commands, full.registered_groups = [], []
-        for module_name in REGISTRATION_ORDER:
-            register_module(full, module_name)
+        modules = [registered(module_name) for module_name in REGISTRATION_ORDER]
+        full.registered_commands = [info for module in modules for info in module.registered_commands]
+        full.registered_groups = [info for module in modules for info in module.registered_groups]
         _full_app = full
     return _full_app
 

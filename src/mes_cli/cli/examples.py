@@ -315,7 +315,7 @@ def register(root: typer.Typer) -> None:
 
     Walks typer's registrations (not click objects: `run()` builds a fresh
     click command tree on every call), so it runs after each module's registration
-    (``app.register_module``).
+    (``app.registered``).
     """
     _attach(root, "")
 

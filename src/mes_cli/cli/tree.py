@@ -74,16 +74,11 @@ def lazy_root(root: typer.Typer, top_level: Sequence[tuple[str, str]],
     bare = copy.copy(root)  # the root's callback and settings, none of its commands (the app is left as it is)
     bare.registered_commands, bare.registered_groups = [], []
     group = typer_main.get_group(bare)
-    modules: dict[str, typer.Typer] = {}
 
     def build(name: str, module_name: str):
-        if module_name not in modules:
-            from .app import register_module
+        from .app import registered as registered_by
 
-            modules[module_name] = scratch = copy.copy(bare)
-            scratch.registered_commands, scratch.registered_groups = [], []
-            register_module(scratch, module_name)
-        registered = modules[module_name]
+        registered = registered_by(module_name)
         for info in registered.registered_commands:
             if (info.name or typer_main.get_command_name(info.callback.__name__)) == name:
                 return typer_main.get_command_from_info(info, **options)
