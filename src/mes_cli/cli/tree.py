@@ -11,6 +11,7 @@ when it is made (cli/localize.py), in the language of the run.
 
 from __future__ import annotations
 
+import copy
 from typing import Callable, Iterator, Sequence
 
 import typer
@@ -68,19 +69,15 @@ def lazy_root(root: typer.Typer, top_level: Sequence[tuple[str, str]],
     """The root group of ``root`` (its callback and settings) with the top-level names ``top_level``
     gives, each one's module imported and its command or group made on demand; ``finish`` is applied
     to each part once made (the translation of its help)."""
-    import copy
-
     options = {"pretty_exceptions_short": root.pretty_exceptions_short, "rich_markup_mode": root.rich_markup_mode}
-    bare = copy.copy(root)  # the root's callback and settings, none of its commands (the app is left as it is)
-    bare.registered_commands, bare.registered_groups = [], []
-    group = typer_main.get_group(bare)
+    group = typer_main.get_group(_bare(root))
 
     def build(name: str, module_name: str):
         from .app import registered as registered_by
 
         registered = registered_by(module_name)
         for info in registered.registered_commands:
-            if (info.name or typer_main.get_command_name(info.callback.__name__)) == name:
+            if _name(info) == name:
                 return typer_main.get_command_from_info(info, **options)
         for info in registered.registered_groups:
             if info.name == name:
@@ -98,23 +95,30 @@ def lazy_group(info, finish: Callable[[object], None], suggest_commands: bool, o
     """The group ``info`` registers (``mes docs``: some twenty commands), its commands and sub-groups made on
     first lookup like the root's (every group here has a name: typer merges unnamed ones into their parent,
     which this does not do)."""
-    import copy
-
     registered = info.typer_instance
-    bare = copy.copy(registered)  # the group's callback and settings, none of its commands
-    bare.registered_commands, bare.registered_groups = [], []
     bare_info = copy.copy(info)
-    bare_info.typer_instance = bare
+    bare_info.typer_instance = _bare(registered)
     group = typer_main.get_group_from_info(bare_info, suggest_commands=suggest_commands, **options)
     builders: dict[str, Callable[[], object]] = {}
     for command in registered.registered_commands:
-        name = command.name or typer_main.get_command_name(command.callback.__name__)
-        builders[name] = _finished(lambda command=command: typer_main.get_command_from_info(command, **options),
+        builders[_name(command)] = _finished(lambda command=command: typer_main.get_command_from_info(command, **options),
                                    finish)
     for sub in registered.registered_groups:
         builders[sub.name] = _finished(lambda sub=sub: lazy_group(sub, finish, suggest_commands, options), finish)
     group.commands = LazyCommands(builders)
     return group
+
+
+def _bare(app: typer.Typer) -> typer.Typer:
+    """A copy of ``app`` with its callback and settings, none of its commands (``app`` is left as it is)."""
+    bare = copy.copy(app)
+    bare.registered_commands, bare.registered_groups = [], []
+    return bare
+
+
+def _name(command) -> str:
+    """A registered command's name, as typer derives it."""
+    return command.name or typer_main.get_command_name(command.callback.__name__)
 
 
 def _finished(build: Callable[[], object], finish: Callable[[object], None]) -> Callable[[], object]:
